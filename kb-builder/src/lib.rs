@@ -3,8 +3,16 @@
 //! attachments and a tantivy full-text index. The ticket service links this library for
 //! the theme and for search.
 
+pub mod content;
+pub mod editions;
 pub mod error;
+pub mod feeds;
 pub mod lang;
+pub mod markdown;
+pub mod render;
+pub mod search;
+pub mod site;
+pub mod stats;
 pub mod theme;
 
 pub use error::{Diagnostic, Error, Result};

@@ -1,1 +1,180 @@
-fn main(){}
+//! The `kb-builder` command: a thin CLI over the library.
+//!
+//! Exit codes: 0 success, 1 content errors (each printed as `file:line: message`),
+//! 2 usage errors, 3 any other failure (I/O, theme, search index).
+
+use clap::{Parser, Subcommand};
+use kb_builder::editions::Edition;
+use kb_builder::search::{Filters, SearchIndex};
+use kb_builder::site::{self, BuildOptions};
+use kb_builder::{Error, Language};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "kb-builder",
+    version,
+    about = "Builds Madoguchi's static knowledge base in three editions"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build all editions (public, customer, internal) with feeds and search indexes.
+    Build {
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
+        #[arg(long, default_value = "site")]
+        out: PathBuf,
+        #[arg(long, default_value_os_t = kb_builder::theme::default_dir())]
+        theme: PathBuf,
+        /// Usage figures exported by the ticket service (JSON: id → views, votes, rating).
+        #[arg(long)]
+        stats: Option<PathBuf>,
+    },
+    /// Validate the content tree; write nothing.
+    Check {
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
+    },
+    /// Search an edition's index.
+    Search {
+        #[arg(long, default_value = "site")]
+        site: PathBuf,
+        #[arg(long, default_value = "public", value_parser = parse_edition)]
+        edition: Edition,
+        /// Print JSON: {"total": N, "hits": [...]}.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// Only articles in this category folder (and below), e.g. faq/gateway.
+        #[arg(long)]
+        category: Option<String>,
+        /// Only articles in this language (ja, en).
+        #[arg(long, value_parser = parse_language)]
+        language: Option<Language>,
+        /// The query, in Japanese or English.
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+    },
+}
+
+fn parse_edition(s: &str) -> Result<Edition, String> {
+    Edition::parse(s)
+        .ok_or_else(|| format!("unknown edition `{s}` (expected public, customer or internal)"))
+}
+
+fn parse_language(s: &str) -> Result<Language, String> {
+    Language::parse(s).ok_or_else(|| format!("unknown language `{s}` (expected ja or en)"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Error::Content(diags)) => {
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            eprintln!("{} error(s); nothing was written", diags.len());
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn run(command: Command) -> kb_builder::Result<()> {
+    match command {
+        Command::Build {
+            content,
+            out,
+            theme,
+            stats,
+        } => {
+            let report = site::build(&BuildOptions {
+                content,
+                out: out.clone(),
+                theme,
+                stats,
+                progress: std::io::stderr().is_terminal(),
+            })?;
+            println!(
+                "built {} articles into {} in {:.2} s",
+                report.articles,
+                out.display(),
+                report.elapsed.as_secs_f64()
+            );
+            for e in &report.editions {
+                println!(
+                    "  {:9} {:6} articles {:7} pages {:5} feeds {:4} attachments",
+                    e.edition.as_str(),
+                    e.articles,
+                    e.pages,
+                    e.feeds,
+                    e.attachments
+                );
+            }
+            Ok(())
+        }
+        Command::Check { content } => {
+            let c = site::check(&content)?;
+            println!(
+                "{}: {} articles in {} categories, no problems",
+                content.display(),
+                c.articles.len(),
+                c.categories.len() - 1
+            );
+            Ok(())
+        }
+        Command::Search {
+            site,
+            edition,
+            json,
+            limit,
+            offset,
+            category,
+            language,
+            query,
+        } => {
+            let index = SearchIndex::open_edition(&site, edition)?;
+            let results = index.search(
+                &query.join(" "),
+                &Filters { category, language },
+                limit,
+                offset,
+            )?;
+            if json {
+                let hits: Vec<serde_json::Value> = results
+                    .hits
+                    .iter()
+                    .map(|h| serde_json::json!({"id": h.id, "title": h.title, "category": h.category, "snippet": h.snippet, "score": h.score}))
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::json!({"total": results.total, "hits": hits})
+                );
+            } else {
+                println!("{} result(s)", results.total);
+                for h in &results.hits {
+                    println!("{:>6}  {:.2}  {}  [{}]", h.id, h.score, h.title, h.category);
+                    println!(
+                        "        {}",
+                        h.snippet.replace("<mark>", "[").replace("</mark>", "]")
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,451 @@
+//! HTML pages of one edition in one interface language, rendered with the theme's tera
+//! templates (`kb/*.html`). Links between pages are relative, so an edition works from any
+//! folder: a CDN's root, or the ticket service's `/kb/` and `/agent/kb/`.
+
+use crate::content::{Article, Content};
+use crate::editions::{Edition, EditionView, TOP};
+use crate::error::{Error, Result};
+use crate::lang::Language;
+use crate::markdown::{self, Body};
+use crate::theme::Theme;
+use serde_json::{json, Value};
+use std::fs;
+use std::path::Path;
+
+/// The absolute URL where an edition is published, ending in `/`.
+pub fn edition_url(content: &Content, edition: Edition) -> String {
+    match edition {
+        Edition::Public => content.site.base_url.clone(),
+        _ => format!("{}{}", content.site.service_url, edition.mount_path()),
+    }
+}
+
+/// Path of a language's tree inside an edition: Japanese at the root, English under `en/`.
+pub fn lang_prefix(lang: Language) -> &'static str {
+    match lang {
+        Language::Ja => "",
+        Language::En => "en/",
+    }
+}
+
+/// `articles/<id>/`, relative to a language root.
+pub fn article_path(id: u32) -> String {
+    format!("articles/{id}/")
+}
+
+/// `category/<folders>/`, relative to a language root; empty for the root category.
+pub fn category_path(content: &Content, c: usize) -> String {
+    if c == 0 {
+        String::new()
+    } else {
+        format!("category/{}/", content.categories[c].path)
+    }
+}
+
+/// `1.2 MB`: sizes as people read them.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value < 10.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
+}
+
+/// Renders and writes the pages of one edition in one language.
+pub struct Renderer<'a> {
+    theme: &'a Theme,
+    view: &'a EditionView<'a>,
+    bodies: &'a [Body],
+    lang: Language,
+    /// The edition's output folder.
+    out: &'a Path,
+    base: tera::Context,
+}
+
+impl<'a> Renderer<'a> {
+    pub fn new(
+        theme: &'a Theme,
+        view: &'a EditionView<'a>,
+        bodies: &'a [Body],
+        lang: Language,
+        out: &'a Path,
+    ) -> Self {
+        let content = view.content;
+        let site = &content.site;
+        let mut base = tera::Context::new();
+        base.insert("lang", &lang.code());
+        base.insert("t", &*theme.strings(lang));
+        base.insert("site_title", site.title.get(lang));
+        base.insert("site_description", site.description.get(lang));
+        base.insert("vendor", site.vendor.get(lang));
+        base.insert("support_hours", site.support_hours.get(lang));
+        base.insert("edition", view.edition.as_str());
+        let service_search = format!("{}{}search", site.service_url, view.edition.mount_path());
+        base.insert("search_action", &service_search);
+        base.insert("search_api", &format!("{}api/search", site.service_url));
+        base.insert("show_top", &!view.stats.is_empty());
+        Renderer {
+            theme,
+            view,
+            bodies,
+            lang,
+            out,
+            base,
+        }
+    }
+
+    fn content(&self) -> &Content {
+        self.view.content
+    }
+
+    /// A context for the page at `path` (relative to the language root).
+    fn context(&self, path: &str, title: &str) -> tera::Context {
+        let depth = path.matches('/').count();
+        let lang_root = "../".repeat(depth);
+        let root = match self.lang {
+            Language::Ja => lang_root.clone(),
+            Language::En => format!("{lang_root}../"),
+        };
+        let switch = match self.lang {
+            Language::Ja => format!("{lang_root}en/{path}"),
+            Language::En => format!("{root}{path}"),
+        };
+        let mut ctx = self.base.clone();
+        ctx.insert("title", title);
+        ctx.insert("root", &root);
+        ctx.insert("lang_root", &lang_root);
+        ctx.insert("assets", &format!("{root}assets/"));
+        ctx.insert(
+            "home_url",
+            &if lang_root.is_empty() {
+                "./".to_string()
+            } else {
+                lang_root.clone()
+            },
+        );
+        ctx.insert(
+            "lang_switch",
+            &if switch.is_empty() {
+                "./".to_string()
+            } else {
+                switch
+            },
+        );
+        ctx.insert("page_path", path);
+        ctx
+    }
+
+    fn write(&self, path: &str, html: &str) -> Result<()> {
+        let file = self.out.join(lang_prefix(self.lang)).join(path);
+        let file = if path.is_empty() || path.ends_with('/') {
+            file.join("index.html")
+        } else {
+            file
+        };
+        if let Some(dir) = file.parent() {
+            fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        fs::write(&file, html).map_err(|e| Error::io(&file, e))
+    }
+
+    fn item(&self, i: usize, date: DateKind) -> Value {
+        let a = &self.content().articles[i];
+        let when = match date {
+            DateKind::Created => a.created,
+            DateKind::Updated => a.updated,
+        };
+        let mut v = json!({
+            "id": a.id,
+            "title": a.title,
+            "path": article_path(a.id),
+            "date": when.format("%Y-%m-%d").to_string(),
+            "datetime": when.to_rfc3339(),
+            "category": self.content().categories[a.category].name.get(self.lang),
+            "category_path": category_path(self.content(), a.category),
+            "visibility": a.visibility,
+        });
+        if let Some(s) = self.view.stats.get(&a.id) {
+            v["views"] = json!(s.views);
+        }
+        v
+    }
+
+    /// The three lists (latest created, latest updated, top 10) over `pool`.
+    fn lists(&self, pool: &[usize], ctx: &mut tera::Context) {
+        let created: Vec<Value> = self
+            .view
+            .latest_created(pool, 10)
+            .into_iter()
+            .map(|i| self.item(i, DateKind::Created))
+            .collect();
+        let updated: Vec<Value> = self
+            .view
+            .latest_updated(pool, 10)
+            .into_iter()
+            .map(|i| self.item(i, DateKind::Updated))
+            .collect();
+        let top: Vec<Value> = self
+            .view
+            .top_viewed(pool, TOP)
+            .into_iter()
+            .map(|i| self.item(i, DateKind::Updated))
+            .collect();
+        ctx.insert("latest_created", &created);
+        ctx.insert("latest_updated", &updated);
+        ctx.insert("top", &top);
+    }
+
+    fn category_row(&self, c: usize) -> Value {
+        let cat = &self.content().categories[c];
+        json!({
+            "name": cat.name.get(self.lang),
+            "comment": cat.comment.get(self.lang),
+            "path": category_path(self.content(), c),
+            "subcategories": self.view.subcategories(c).len(),
+            "articles": self.view.subtree_count[c],
+        })
+    }
+
+    fn breadcrumb(&self, c: usize) -> Vec<Value> {
+        self.content()
+            .category_trail(c)
+            .into_iter()
+            .map(|c| json!({"name": self.content().categories[c].name.get(self.lang), "path": category_path(self.content(), c)}))
+            .collect()
+    }
+
+    /// Feed links for a page's `<head>` and footer: `(label key, file stem)`.
+    fn feeds(&self, stem: &str, label: &str) -> Value {
+        json!({"label": label, "rss": format!("feeds/{stem}.rss"), "atom": format!("feeds/{stem}.atom")})
+    }
+
+    pub fn home(&self) -> Result<()> {
+        let t = self.theme.strings(self.lang);
+        let mut ctx = self.context("", self.content().site.title.get(self.lang));
+        let rows: Vec<Value> = self
+            .view
+            .subcategories(0)
+            .into_iter()
+            .map(|c| self.category_row(c))
+            .collect();
+        ctx.insert("categories", &rows);
+        self.lists(&self.view.articles, &mut ctx);
+        let mut feeds = vec![
+            self.feeds("latest-created", &t["feed_latest_created"]),
+            self.feeds("latest-updated", &t["feed_latest_updated"]),
+        ];
+        if !self.view.stats.is_empty() {
+            feeds.push(self.feeds("top10", &t["feed_top10"]));
+        }
+        ctx.insert("feeds", &feeds);
+        self.write("", &self.theme.render("kb/home.html", &ctx)?)
+    }
+
+    pub fn category(&self, c: usize) -> Result<()> {
+        let t = self.theme.strings(self.lang);
+        let cat = &self.content().categories[c];
+        let path = category_path(self.content(), c);
+        let mut ctx = self.context(&path, cat.name.get(self.lang));
+        ctx.insert("category", &self.category_row(c));
+        ctx.insert("breadcrumb", &self.breadcrumb(c));
+        let subs: Vec<Value> = self
+            .view
+            .subcategories(c)
+            .into_iter()
+            .map(|c| self.category_row(c))
+            .collect();
+        ctx.insert("subcategories", &subs);
+        let articles: Vec<Value> = self
+            .view
+            .articles_in(c)
+            .into_iter()
+            .map(|i| self.item(i, DateKind::Updated))
+            .collect();
+        ctx.insert("articles", &articles);
+        self.lists(&self.view.articles_below(c), &mut ctx);
+        let stem = format!("category/{}", cat.path);
+        ctx.insert("feeds", &vec![self.feeds(&stem, &t["feed_latest_updated"])]);
+        self.write(&path, &self.theme.render("kb/category.html", &ctx)?)
+    }
+
+    pub fn article(&self, i: usize) -> Result<()> {
+        let a: &Article = &self.content().articles[i];
+        let path = article_path(a.id);
+        let mut ctx = self.context(&path, &a.title);
+        let root = ctx
+            .get("root")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let lang_root = ctx
+            .get("lang_root")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let body = markdown::place(&self.bodies[i].html, &root, |id| {
+            self.article_href(id, &lang_root)
+        });
+        let attachments: Vec<Value> = a
+            .attachments
+            .iter()
+            .map(|f| json!({"name": f.name, "path": markdown::attachment_path(a.id, &f.name), "size": human_size(f.size)}))
+            .collect();
+        let stats = self.view.stats.get(&a.id);
+        ctx.insert(
+            "article",
+            &json!({
+                "id": a.id,
+                "title": a.title,
+                "visibility": a.visibility,
+                "language": a.language.code(),
+                "keywords": a.keywords,
+                "created": a.created.format("%Y-%m-%d %H:%M").to_string(),
+                "created_iso": a.created.to_rfc3339(),
+                "updated": a.updated.format("%Y-%m-%d %H:%M").to_string(),
+                "updated_iso": a.updated.to_rfc3339(),
+                "category": self.content().categories[a.category].name.get(self.lang),
+                "category_path": category_path(self.content(), a.category),
+                "attachments": attachments,
+                "views": stats.map(|s| s.views),
+                "votes": stats.map(|s| s.votes).unwrap_or(0),
+                "rating": stats.filter(|s| s.votes > 0).map(|s| format!("{:.1}", s.rating)),
+            }),
+        );
+        ctx.insert("body", &body);
+        ctx.insert("breadcrumb", &self.breadcrumb(a.category));
+        self.write(&path, &self.theme.render("kb/article.html", &ctx)?)
+    }
+
+    /// Where this edition's pages link to article `id`: inside the edition when it holds
+    /// it, else to the smallest edition that does (which asks for a login).
+    fn article_href(&self, id: u32, lang_root: &str) -> String {
+        match self.content().articles.binary_search_by_key(&id, |a| a.id) {
+            Ok(i) if self.view.holds(i) => format!("{lang_root}{}", article_path(id)),
+            _ => {
+                let edition = self.view.home_edition_of(id).unwrap_or(Edition::Internal);
+                format!(
+                    "{}{}{}",
+                    edition_url(self.content(), edition),
+                    lang_prefix(self.lang),
+                    article_path(id)
+                )
+            }
+        }
+    }
+
+    pub fn search_page(&self) -> Result<()> {
+        let t = self.theme.strings(self.lang);
+        let ctx = self.context("search/", &t["search"]);
+        self.write("search/", &self.theme.render("kb/search.html", &ctx)?)
+    }
+
+    /// `404.html` is served for any missing path, at any depth, so its links are absolute.
+    pub fn not_found(&self) -> Result<()> {
+        let t = self.theme.strings(self.lang);
+        let mut ctx = self.context("", &t["not_found_title"]);
+        let abs = format!(
+            "{}{}",
+            edition_url(self.content(), self.view.edition),
+            lang_prefix(self.lang)
+        );
+        let root = edition_url(self.content(), self.view.edition);
+        ctx.insert("root", &root);
+        ctx.insert("lang_root", &abs);
+        ctx.insert("assets", &format!("{root}assets/"));
+        ctx.insert("home_url", &abs);
+        ctx.insert(
+            "lang_switch",
+            &format!("{root}{}", lang_prefix(other(self.lang))),
+        );
+        self.write("404.html", &self.theme.render("kb/404.html", &ctx)?)
+    }
+}
+
+fn other(lang: Language) -> Language {
+    match lang {
+        Language::Ja => Language::En,
+        Language::En => Language::Ja,
+    }
+}
+
+#[derive(Clone, Copy)]
+enum DateKind {
+    Created,
+    Updated,
+}
+
+/// `sitemap.xml` of an edition: every page in both languages, absolute URLs.
+pub fn sitemap(view: &EditionView) -> String {
+    let content = view.content;
+    let base = edition_url(content, view.edition);
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut add = |path: &str, lastmod: Option<String>| {
+        for lang in Language::ALL {
+            xml.push_str("  <url><loc>");
+            xml.push_str(&escape_xml(&format!("{base}{}{path}", lang_prefix(lang))));
+            xml.push_str("</loc>");
+            if let Some(m) = &lastmod {
+                xml.push_str("<lastmod>");
+                xml.push_str(m);
+                xml.push_str("</lastmod>");
+            }
+            xml.push_str("</url>\n");
+        }
+    };
+    add("", None);
+    for c in 1..content.categories.len() {
+        if view.shows_category(c) {
+            add(&category_path(content, c), None);
+        }
+    }
+    for &i in &view.articles {
+        let a = &content.articles[i];
+        add(&article_path(a.id), Some(a.updated.to_rfc3339()));
+    }
+    xml.push_str("</urlset>\n");
+    xml
+}
+
+/// Escapes text for XML element content and attribute values.
+pub fn escape_xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(1536), "1.5 KB");
+        assert_eq!(human_size(250 * 1024), "250 KB");
+        assert_eq!(human_size(3 * 1024 * 1024 + 300 * 1024), "3.3 MB");
+    }
+
+    #[test]
+    fn xml_escaping() {
+        assert_eq!(escape_xml("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&apos;");
+    }
+}

@@ -1,0 +1,427 @@
+//! Full-text search over one edition: the index kb-builder writes to
+//! `site/search/<edition>/`, and the queries that `kb-builder search`, the ticket service's
+//! search pages and API, and its related-article suggestions all run through
+//! [`SearchIndex`]. An edition's index holds only that edition's articles, so no query can
+//! find what the edition may not show.
+
+pub mod analyzer;
+
+use crate::editions::{Edition, EditionView};
+use crate::error::{Error, Result};
+use crate::lang::Language;
+use crate::markdown::Body;
+use serde::Serialize;
+use std::path::Path;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
+    STRING,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{doc, DateTime, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+
+/// How much a match counts, by field: a word in the title says more than one in the body.
+const BOOST_TITLE: f32 = 3.0;
+const BOOST_KEYWORDS: f32 = 2.5;
+const BOOST_CATEGORY: f32 = 1.0;
+const BOOST_BODY: f32 = 1.0;
+/// A query's words found next to each other, as typed, count extra.
+const PHRASE_FACTOR: f32 = 1.5;
+/// Characters of body text around the matches in a snippet.
+const SNIPPET_CHARS: usize = 160;
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    title: Field,
+    keywords: Field,
+    body: Field,
+    category: Field,
+    category_path: Field,
+    language: Field,
+    visibility: Field,
+    created: Field,
+    updated: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(analyzer::NAME)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let fields = Fields {
+        id: b.add_u64_field("id", INDEXED | STORED | FAST),
+        title: b.add_text_field("title", text.clone()),
+        keywords: b.add_text_field("keywords", text.clone()),
+        body: b.add_text_field("body", text.clone()),
+        category: b.add_text_field("category", text),
+        category_path: b.add_text_field("category_path", STRING | STORED),
+        language: b.add_text_field("language", STRING | STORED),
+        visibility: b.add_text_field("visibility", STRING | STORED),
+        created: b.add_date_field("created", INDEXED | STORED),
+        updated: b.add_date_field("updated", INDEXED | STORED),
+    };
+    (b.build(), fields)
+}
+
+fn register(index: &Index) {
+    index.tokenizers().register(
+        analyzer::NAME,
+        TextAnalyzer::from(analyzer::MadoguchiTokenizer::default()),
+    );
+}
+
+fn fields_of(schema: &Schema) -> std::result::Result<Fields, tantivy::TantivyError> {
+    let f = |name: &str| schema.get_field(name);
+    Ok(Fields {
+        id: f("id")?,
+        title: f("title")?,
+        keywords: f("keywords")?,
+        body: f("body")?,
+        category: f("category")?,
+        category_path: f("category_path")?,
+        language: f("language")?,
+        visibility: f("visibility")?,
+        created: f("created")?,
+        updated: f("updated")?,
+    })
+}
+
+/// Writes the index of one edition into `dir` (created; must not hold an index yet).
+pub fn write_index(dir: &Path, view: &EditionView, bodies: &[Body]) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let (schema, f) = schema();
+    let index = Index::create_in_dir(dir, schema).map_err(|e| Error::index(dir, e))?;
+    register(&index);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(4);
+    let mut writer = index
+        .writer_with_num_threads::<TantivyDocument>(threads, 40_000_000 * threads)
+        .map_err(|e| Error::index(dir, e))?;
+    let content = view.content;
+    for &i in &view.articles {
+        let a = &content.articles[i];
+        let trail = content.category_trail(a.category);
+        let category = trail
+            .iter()
+            .map(|c| content.categories[*c].name.get(a.language))
+            .collect::<Vec<_>>()
+            .join(" / ");
+        let mut doc = doc!(
+            f.id => a.id as u64,
+            f.title => a.title.as_str(),
+            f.keywords => a.keywords.join(" / "),
+            f.body => bodies[i].text.as_str(),
+            f.category => category,
+            f.language => a.language.code(),
+            f.visibility => a.visibility.as_str(),
+            f.created => DateTime::from_timestamp_secs(a.created.timestamp()),
+            f.updated => DateTime::from_timestamp_secs(a.updated.timestamp()),
+        );
+        // Every ancestor's path, so a category filter also finds its subcategories.
+        for c in &trail {
+            doc.add_text(f.category_path, &content.categories[*c].path);
+        }
+        writer.add_document(doc).map_err(|e| Error::index(dir, e))?;
+    }
+    writer.commit().map_err(|e| Error::index(dir, e))?;
+    writer
+        .wait_merging_threads()
+        .map_err(|e| Error::index(dir, e))?;
+    Ok(())
+}
+
+/// Narrows a search.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// A category folder path (`faq/gateway`); its subcategories are included.
+    pub category: Option<String>,
+    pub language: Option<Language>,
+}
+
+/// One search result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub id: u32,
+    pub title: String,
+    /// Category names from the top, joined with " / ".
+    pub category: String,
+    /// The article's category folder path (`faq/gateway`).
+    pub category_path: String,
+    pub language: String,
+    pub visibility: String,
+    /// RFC 3339.
+    pub updated: String,
+    /// HTML: escaped body text with the matched terms in `<mark>`.
+    pub snippet: String,
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+}
+
+/// An open index of one edition. Open it once and share it: searching takes `&self`.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    f: Fields,
+}
+
+impl SearchIndex {
+    /// Opens `site/search/<edition>/`.
+    pub fn open_edition(site: &Path, edition: Edition) -> Result<SearchIndex> {
+        SearchIndex::open(&site.join("search").join(edition.as_str()))
+    }
+
+    /// Opens the index in `dir`.
+    pub fn open(dir: &Path) -> Result<SearchIndex> {
+        let index = Index::open_in_dir(dir).map_err(|e| Error::index(dir, e))?;
+        register(&index);
+        let f = fields_of(&index.schema()).map_err(|e| Error::index(dir, e))?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| Error::index(dir, e))?;
+        Ok(SearchIndex { index, reader, f })
+    }
+
+    /// Number of articles in the index.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Searches for `query` (free text, Japanese or English). Returns the total number of
+    /// matching articles and the hits from `offset`, at most `limit`.
+    pub fn search(
+        &self,
+        query: &str,
+        filters: &Filters,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Results> {
+        let Some(text_query) = self.text_query(query, 1.0, true) else {
+            return Ok(Results {
+                total: 0,
+                hits: Vec::new(),
+            });
+        };
+        self.run(text_query, filters, limit, offset, None)
+    }
+
+    /// Articles related to a ticket being written, from its subject and body: the
+    /// distinctive terms of both (subject counting double), common ones dropped.
+    pub fn related(&self, subject: &str, body: &str, limit: usize) -> Result<Vec<Hit>> {
+        let searcher = self.reader.searcher();
+        let n = searcher.num_docs().max(1);
+        let mut weighted: Vec<(f32, String)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let body: String = body.chars().take(4000).collect();
+        for (text, weight) in [(subject, 2.0f32), (body.as_str(), 1.0)] {
+            for term in analyzer::terms(text) {
+                if !seen.insert(term.clone()) {
+                    continue;
+                }
+                let df = [self.f.title, self.f.body, self.f.keywords]
+                    .iter()
+                    .map(|field| {
+                        searcher
+                            .doc_freq(&Term::from_field_text(*field, &term))
+                            .unwrap_or(0)
+                    })
+                    .max()
+                    .unwrap_or(0);
+                // Terms in no article cannot help; terms in most articles only add noise.
+                if df == 0 || (n > 4 && df * 2 > n) {
+                    continue;
+                }
+                let idf = ((n as f32 + 1.0) / (df as f32 + 0.5)).ln();
+                weighted.push((idf * weight, term));
+            }
+        }
+        weighted.sort_by(|a, b| b.0.total_cmp(&a.0));
+        weighted.truncate(32);
+        if weighted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let text: String = weighted
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let Some(query) = self.text_query(&text, 1.0, false) else {
+            return Ok(Vec::new());
+        };
+        let snippet_terms = self.text_query(&format!("{subject} {body}"), 1.0, false);
+        Ok(self
+            .run(query, &Filters::default(), limit, 0, snippet_terms)?
+            .hits)
+    }
+
+    /// OR of the query's terms in every text field, plus phrase matches of each word or CJK
+    /// run as typed. `None` when the text has no searchable terms.
+    fn text_query(&self, text: &str, boost: f32, phrases: bool) -> Option<Box<dyn Query>> {
+        let runs = analyzer::runs(text);
+        if runs.is_empty() {
+            return None;
+        }
+        let fields = [
+            (self.f.title, BOOST_TITLE),
+            (self.f.keywords, BOOST_KEYWORDS),
+            (self.f.category, BOOST_CATEGORY),
+            (self.f.body, BOOST_BODY),
+        ];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for run in &runs {
+            for term in run {
+                if !seen.insert(term.clone()) {
+                    continue;
+                }
+                for (field, w) in fields {
+                    let q = TermQuery::new(
+                        Term::from_field_text(field, term),
+                        IndexRecordOption::WithFreqs,
+                    );
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(q), w * boost)),
+                    ));
+                }
+            }
+            if phrases && run.len() > 1 {
+                for (field, w) in fields {
+                    let terms = run
+                        .iter()
+                        .map(|t| Term::from_field_text(field, t))
+                        .collect();
+                    let q = PhraseQuery::new(terms);
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(q), w * boost * PHRASE_FACTOR)),
+                    ));
+                }
+            }
+        }
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    fn run(
+        &self,
+        text_query: Box<dyn Query>,
+        filters: &Filters,
+        limit: usize,
+        offset: usize,
+        snippet_query: Option<Box<dyn Query>>,
+    ) -> Result<Results> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query)];
+        if let Some(lang) = filters.language {
+            let term = Term::from_field_text(self.f.language, lang.code());
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+            ));
+        }
+        if let Some(cat) = filters
+            .category
+            .as_deref()
+            .map(|c| c.trim_matches('/'))
+            .filter(|c| !c.is_empty())
+        {
+            let term = Term::from_field_text(self.f.category_path, cat);
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+            ));
+        }
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let limit = limit.clamp(1, 1000);
+        let (top, total) = searcher
+            .search(
+                &query,
+                &(TopDocs::with_limit(limit).and_offset(offset), Count),
+            )
+            .map_err(|e| Error::Query(e.to_string()))?;
+        let snippet_source: &dyn Query = snippet_query.as_deref().unwrap_or(&query);
+        let mut snippets = SnippetGenerator::create(&searcher, snippet_source, self.f.body)
+            .map_err(|e| Error::Query(e.to_string()))?;
+        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher
+                .doc(address)
+                .map_err(|e| Error::Query(e.to_string()))?;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let mut snippet = snippets.snippet_from_doc(&doc);
+            snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+            let mut html = snippet.to_html();
+            if html.trim().is_empty() {
+                let body = text(self.f.body);
+                html = escape_html(&crate::feeds::summary(&body, SNIPPET_CHARS));
+            }
+            let paths: Vec<&str> = doc
+                .get_all(self.f.category_path)
+                .filter_map(|v| v.as_str())
+                .collect();
+            let updated = doc
+                .get_first(self.f.updated)
+                .and_then(|v| v.as_datetime())
+                .map(|d| d.into_timestamp_secs())
+                .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+                .map(|d| d.to_rfc3339())
+                .unwrap_or_default();
+            hits.push(Hit {
+                id: doc
+                    .get_first(self.f.id)
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or(0) as u32,
+                title: text(self.f.title),
+                category: text(self.f.category),
+                category_path: paths
+                    .iter()
+                    .max_by_key(|p| p.len())
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+                language: text(self.f.language),
+                visibility: text(self.f.visibility),
+                updated,
+                snippet: html,
+                score,
+            });
+        }
+        Ok(Results { total, hits })
+    }
+
+    /// The underlying tantivy index, for benchmarks and diagnostics.
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+}
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
