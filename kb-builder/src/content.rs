@@ -338,7 +338,12 @@ fn parse_mapping(
             "expected a mapping of `key: value` lines".into(),
         )),
         Err(e) => {
-            let line = e.location().map(|l| l.line() + first_line - 1);
+            // The parser notices an unclosed bracket at the end of the text; point at the
+            // last line of the text rather than past it.
+            let last_line = first_line + text.lines().count().max(1) - 1;
+            let line = e
+                .location()
+                .map(|l| (l.line() + first_line - 1).min(last_line));
             Err((
                 line.or(Some(first_line)),
                 format!("invalid YAML: {}", strip_location(&e.to_string())),

@@ -327,7 +327,7 @@ mod tests {
         let b = render(&article("## 設定 手順\n\n## 設定 手順\n", &[]));
         assert!(
             b.html.contains(
-                "<h2 id=\"設定-手順\">設定 手順<a class=\"anchor\" href=\"#設定-手順\">#</a></h2>"
+                "<h2 id=\"設定-手順\">設定 手順<a class=\"anchor\" href=\"#設定-手順\" rel=\"noopener noreferrer\">#</a></h2>"
             ),
             "{}",
             b.html

@@ -1,0 +1,58 @@
+//! A failed build leaves the previous site untouched, and leaves no temporary folders.
+
+mod common;
+use common::*;
+use kb_builder::site::{build, BuildOptions};
+use std::fs;
+
+#[test]
+fn a_failed_build_keeps_the_old_site() {
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("site");
+    let good = tree(&[
+        ("_site.yaml", SITE_YAML),
+        ("one.md", &article(1, "", "first version")),
+    ]);
+    let opts = |content: &std::path::Path| BuildOptions {
+        content: content.to_path_buf(),
+        out: out.clone(),
+        theme: theme(),
+        stats: None,
+        progress: false,
+    };
+    build(&opts(good.path())).unwrap();
+    let before: Vec<_> = files(&out)
+        .into_iter()
+        .map(|p| (p.clone(), fs::read(&p).unwrap()))
+        .collect();
+    assert!(read(&out.join("public/articles/1/index.html")).contains("first version"));
+
+    let bad = tree(&[
+        ("_site.yaml", SITE_YAML),
+        ("one.md", &article(1, "", "second version")),
+        ("two.md", "---\nid: 2\n---\n"),
+    ]);
+    let err = build(&opts(bad.path())).unwrap_err();
+    assert!(err.to_string().contains("missing field"), "{err}");
+
+    let after: Vec<_> = files(&out)
+        .into_iter()
+        .map(|p| (p.clone(), fs::read(&p).unwrap()))
+        .collect();
+    assert_eq!(before.len(), after.len());
+    assert!(before == after, "the old site changed");
+    let leftovers: Vec<_> = fs::read_dir(parent.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, vec![std::ffi::OsString::from("site")]);
+
+    // A good build replaces it, again without leftovers.
+    let newer = tree(&[
+        ("_site.yaml", SITE_YAML),
+        ("one.md", &article(1, "", "third version")),
+    ]);
+    build(&opts(newer.path())).unwrap();
+    assert!(read(&out.join("public/articles/1/index.html")).contains("third version"));
+    assert_eq!(fs::read_dir(parent.path()).unwrap().count(), 1);
+}
