@@ -98,32 +98,6 @@ impl fmt::Display for Edition {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn editions_nest() {
-        use Visibility::*;
-        let holds = |e: Edition| {
-            [Public, Customer, Internal]
-                .into_iter()
-                .filter(|v| e.includes(*v))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(holds(Edition::Public), vec![Public]);
-        assert_eq!(holds(Edition::Customer), vec![Public, Customer]);
-        assert_eq!(holds(Edition::Internal), vec![Public, Customer, Internal]);
-    }
-
-    #[test]
-    fn visibility_has_no_default() {
-        assert_eq!(Visibility::parse("Public"), None);
-        assert_eq!(Visibility::parse(""), None);
-        assert_eq!(Visibility::parse("customer"), Some(Visibility::Customer));
-    }
-}
-
 /// What one edition holds, computed once per build: which articles, how many per
 /// category, and the "latest" and "top 10" lists. Pages, feeds and the index of the edition
 /// are made from this alone, which is what keeps excluded articles out of it.
@@ -275,5 +249,31 @@ impl<'a> EditionView<'a> {
         self.content
             .article(id)
             .map(|a| a.visibility.first_edition())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn editions_nest() {
+        use Visibility::*;
+        let holds = |e: Edition| {
+            [Public, Customer, Internal]
+                .into_iter()
+                .filter(|v| e.includes(*v))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(holds(Edition::Public), vec![Public]);
+        assert_eq!(holds(Edition::Customer), vec![Public, Customer]);
+        assert_eq!(holds(Edition::Internal), vec![Public, Customer, Internal]);
+    }
+
+    #[test]
+    fn visibility_has_no_default() {
+        assert_eq!(Visibility::parse("Public"), None);
+        assert_eq!(Visibility::parse(""), None);
+        assert_eq!(Visibility::parse("customer"), Some(Visibility::Customer));
     }
 }

@@ -214,7 +214,7 @@ fn rss_feed(
         .items(items)
         .build();
     // `Channel::to_string` writes the XML declaration itself.
-    format!("{}\n", channel.to_string())
+    format!("{channel}\n")
 }
 
 fn atom_feed(

@@ -14,7 +14,13 @@ fn site() -> (tempfile::TempDir, std::path::PathBuf) {
 }
 
 fn ids(index: &SearchIndex, q: &str) -> Vec<u32> {
-    index.search(q, &Filters::default(), 100, 0).unwrap().hits.iter().map(|h| h.id).collect()
+    index
+        .search(q, &Filters::default(), 100, 0)
+        .unwrap()
+        .hits
+        .iter()
+        .map(|h| h.id)
+        .collect()
 }
 
 #[test]
@@ -39,9 +45,15 @@ fn no_query_finds_what_an_edition_may_not_show() {
     ];
     for q in queries {
         let hits = ids(&public, q);
-        assert!(hits.iter().all(|id| [101, 104].contains(id)), "public {q:?}: {hits:?}");
+        assert!(
+            hits.iter().all(|id| [101, 104].contains(id)),
+            "public {q:?}: {hits:?}"
+        );
         let hits = ids(&customer, q);
-        assert!(hits.iter().all(|id| [101, 102, 104].contains(id)), "customer {q:?}: {hits:?}");
+        assert!(
+            hits.iter().all(|id| [101, 102, 104].contains(id)),
+            "customer {q:?}: {hits:?}"
+        );
     }
     assert_eq!(ids(&customer, "canarycustomerkeyword"), vec![102]);
     let internal = SearchIndex::open_edition(&site, Edition::Internal).unwrap();
@@ -52,39 +64,97 @@ fn no_query_finds_what_an_edition_may_not_show() {
 fn filters_paging_and_snippets() {
     let (_tmp, site) = site();
     let index = SearchIndex::open_edition(&site, Edition::Internal).unwrap();
-    let en = Filters { language: Some(Language::En), ..Default::default() };
-    assert_eq!(index.search("certificate 証明書 メール", &en, 10, 0).unwrap().hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![104]);
-    let deep = Filters { category: Some("guide/deep".into()), ..Default::default() };
-    assert_eq!(index.search("certificate メール", &deep, 10, 0).unwrap().hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![104]);
-    let guide = Filters { category: Some("guide".into()), ..Default::default() };
+    let en = Filters {
+        language: Some(Language::En),
+        ..Default::default()
+    };
+    assert_eq!(
+        index
+            .search("certificate 証明書 メール", &en, 10, 0)
+            .unwrap()
+            .hits
+            .iter()
+            .map(|h| h.id)
+            .collect::<Vec<_>>(),
+        vec![104]
+    );
+    let deep = Filters {
+        category: Some("guide/deep".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        index
+            .search("certificate メール", &deep, 10, 0)
+            .unwrap()
+            .hits
+            .iter()
+            .map(|h| h.id)
+            .collect::<Vec<_>>(),
+        vec![104]
+    );
+    let guide = Filters {
+        category: Some("guide".into()),
+        ..Default::default()
+    };
     let all = index.search("の", &guide, 10, 0).unwrap();
     assert!(all.hits.iter().all(|h| [101, 102, 104].contains(&h.id)));
 
-    let first = index.search("メール 記事 の", &Filters::default(), 1, 0).unwrap();
-    let second = index.search("メール 記事 の", &Filters::default(), 1, 1).unwrap();
+    let first = index
+        .search("メール 記事 の", &Filters::default(), 1, 0)
+        .unwrap();
+    let second = index
+        .search("メール 記事 の", &Filters::default(), 1, 1)
+        .unwrap();
     assert_eq!(first.hits.len(), 1);
     assert!(first.total >= 2);
     assert_eq!(first.total, second.total);
     assert_ne!(first.hits[0].id, second.hits[0].id);
 
-    let hit = &index.search("送信ログ", &Filters::default(), 1, 0).unwrap().hits[0];
+    let hit = &index
+        .search("送信ログ", &Filters::default(), 1, 0)
+        .unwrap()
+        .hits[0];
     assert_eq!(hit.id, 101);
     assert!(hit.snippet.contains("<mark>"), "{}", hit.snippet);
     assert!(hit.snippet.contains("送信"), "{}", hit.snippet);
     assert_eq!(hit.category, "利用ガイド");
     assert_eq!(hit.category_path, "guide");
 
-    assert_eq!(index.search("  、。!?  ", &Filters::default(), 10, 0).unwrap().total, 0);
+    assert_eq!(
+        index
+            .search("  、。!?  ", &Filters::default(), 10, 0)
+            .unwrap()
+            .total,
+        0
+    );
 }
 
 #[test]
 fn snippets_escape_article_text() {
-    let tree = tree(&[("_site.yaml", SITE_YAML), ("a.md", &article(1, "", "本文に `<b>タグ</b>` と & 記号があります。検索語はここ。"))]);
+    let tree = tree(&[
+        ("_site.yaml", SITE_YAML),
+        (
+            "a.md",
+            &article(
+                1,
+                "",
+                "本文に `<b>タグ</b>` と & 記号があります。検索語はここ。",
+            ),
+        ),
+    ]);
     let (_tmp, site, _) = build_site(tree.path(), None);
     let index = SearchIndex::open_edition(&site, Edition::Public).unwrap();
-    let hit = &index.search("検索語", &Filters::default(), 1, 0).unwrap().hits[0];
+    let hit = &index
+        .search("検索語", &Filters::default(), 1, 0)
+        .unwrap()
+        .hits[0];
     assert!(!hit.snippet.contains("<b>"), "{}", hit.snippet);
-    assert!(hit.snippet.contains("&lt;b&gt;タグ&lt;&#x2f;b&gt;") || hit.snippet.contains("&lt;b&gt;タグ&lt;/b&gt;"), "{}", hit.snippet);
+    assert!(
+        hit.snippet.contains("&lt;b&gt;タグ&lt;&#x2f;b&gt;")
+            || hit.snippet.contains("&lt;b&gt;タグ&lt;/b&gt;"),
+        "{}",
+        hit.snippet
+    );
     assert!(hit.snippet.contains("&amp;"), "{}", hit.snippet);
     assert!(hit.snippet.contains("<mark>"), "{}", hit.snippet);
 }

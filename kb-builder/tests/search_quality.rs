@@ -17,7 +17,11 @@ const QUERIES: &[(&str, &str, &[u32])] = &[
     ("customer", "キューにメールがたまって送信されない", &[1503]),
     ("customer", "添付ファイルの容量制限", &[1702, 1505]),
     ("customer", "メールサイズの上限を変えたい", &[1505]),
-    ("customer", "パスワードを忘れてログインできない", &[1701, 1511]),
+    (
+        "customer",
+        "パスワードを忘れてログインできない",
+        &[1701, 1511],
+    ),
     ("customer", "管理画面のadminパスワードがわからない", &[1511]),
     ("customer", "2段階認証を設定したい", &[1703]),
     ("customer", "対応しているブラウザは？", &[1705]),
@@ -32,7 +36,11 @@ const QUERIES: &[(&str, &str, &[u32])] = &[
     ("customer", "アーカイブのディスクがいっぱい", &[1605]),
     ("customer", "Microsoft 365 のジャーナル", &[1604]),
     ("customer", "メールの保存期間", &[1602]),
-    ("customer", "問い合わせの前に何を準備すればいい", &[1004, 1001]),
+    (
+        "customer",
+        "問い合わせの前に何を準備すればいい",
+        &[1004, 1001],
+    ),
     ("customer", "ログの取り方 診断情報", &[1004]),
     ("customer", "リモートで画面を見てもらいたい", &[1006]),
     ("customer", "クラウド版の稼働率", &[1102]),
@@ -74,26 +82,48 @@ fn demo_queries_find_the_right_articles() {
     let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
     let (_tmp, site, _) = build_site(&content, None);
     let open = |e: &str| SearchIndex::open_edition(&site, Edition::parse(e).unwrap()).unwrap();
-    let indexes = [("public", open("public")), ("customer", open("customer")), ("internal", open("internal"))];
+    let indexes = [
+        ("public", open("public")),
+        ("customer", open("customer")),
+        ("internal", open("internal")),
+    ];
     let mut rr_sum = 0.0;
     let mut recall_sum = 0.0;
     let mut misses = Vec::new();
     for (edition, query, relevant) in QUERIES {
         let index = &indexes.iter().find(|(e, _)| e == edition).unwrap().1;
-        let hits: Vec<u32> = index.search(query, &Filters::default(), 10, 0).unwrap().hits.iter().map(|h| h.id).collect();
+        let hits: Vec<u32> = index
+            .search(query, &Filters::default(), 10, 0)
+            .unwrap()
+            .hits
+            .iter()
+            .map(|h| h.id)
+            .collect();
         let rank = hits.iter().position(|id| relevant.contains(id));
         rr_sum += rank.map(|r| 1.0 / (r as f64 + 1.0)).unwrap_or(0.0);
-        let found = relevant.iter().filter(|id| hits.iter().take(5).any(|h| h == *id)).count();
+        let found = relevant
+            .iter()
+            .filter(|id| hits.iter().take(5).any(|h| h == *id))
+            .count();
         recall_sum += found as f64 / relevant.len().min(5) as f64;
         if rank != Some(0) {
-            misses.push(format!("  {query:?}: want {relevant:?}, got {:?}", &hits[..hits.len().min(5)]));
+            misses.push(format!(
+                "  {query:?}: want {relevant:?}, got {:?}",
+                &hits[..hits.len().min(5)]
+            ));
         }
     }
     let n = QUERIES.len() as f64;
     let (mrr, recall) = (rr_sum / n, recall_sum / n);
-    println!("search quality over {} queries: MRR@10 = {mrr:.3}, recall@5 = {recall:.3}", QUERIES.len());
+    println!(
+        "search quality over {} queries: MRR@10 = {mrr:.3}, recall@5 = {recall:.3}",
+        QUERIES.len()
+    );
     println!("not ranked first:\n{}", misses.join("\n"));
     assert!(QUERIES.len() >= 30);
     assert!(mrr >= MRR_FLOOR, "MRR@10 {mrr:.3} below {MRR_FLOOR}");
-    assert!(recall >= RECALL_FLOOR, "recall@5 {recall:.3} below {RECALL_FLOOR}");
+    assert!(
+        recall >= RECALL_FLOOR,
+        "recall@5 {recall:.3} below {RECALL_FLOOR}"
+    );
 }

