@@ -36,6 +36,10 @@ enum Command {
         /// Usage figures exported by the ticket service (JSON: id → views, votes, rating).
         #[arg(long)]
         stats: Option<PathBuf>,
+        /// Publish at this URL instead of _site.yaml's base_url and service_url, e.g.
+        /// http://127.0.0.1:8080/ for a local preview through the ticket service.
+        #[arg(long)]
+        base_url: Option<String>,
     },
     /// Validate the content tree; write nothing.
     Check {
@@ -101,6 +105,7 @@ fn run(command: Command) -> kb_builder::Result<()> {
             out,
             theme,
             stats,
+            base_url,
         } => {
             let report = site::build(&BuildOptions {
                 content,
@@ -108,6 +113,7 @@ fn run(command: Command) -> kb_builder::Result<()> {
                 theme,
                 stats,
                 progress: std::io::stderr().is_terminal(),
+                base_url,
             })?;
             println!(
                 "built {} articles into {} in {:.2} s",

@@ -27,6 +27,9 @@ pub struct BuildOptions {
     pub stats: Option<PathBuf>,
     /// Draw a progress bar on stderr (it stays hidden when stderr is not a terminal).
     pub progress: bool,
+    /// Publish at this URL instead of `_site.yaml`'s `base_url` and `service_url` (both):
+    /// for a local preview or the demo, where the ticket service serves every edition.
+    pub base_url: Option<String>,
 }
 
 /// What one edition holds after a build.
@@ -55,7 +58,16 @@ pub fn check(content_dir: &Path) -> Result<Content> {
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let started = Instant::now();
     let theme = Theme::load(&opts.theme)?;
-    let content = content::load(&opts.content)?;
+    let mut content = content::load(&opts.content)?;
+    if let Some(url) = &opts.base_url {
+        let url = if url.ends_with('/') {
+            url.clone()
+        } else {
+            format!("{url}/")
+        };
+        content.site.base_url = url.clone();
+        content.site.service_url = url;
+    }
     let stats = match &opts.stats {
         Some(p) => stats::load(p)?,
         None => Stats::new(),

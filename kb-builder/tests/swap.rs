@@ -19,6 +19,7 @@ fn a_failed_build_keeps_the_old_site() {
         theme: theme(),
         stats: None,
         progress: false,
+        base_url: None,
     };
     build(&opts(good.path())).unwrap();
     let before: Vec<_> = files(&out)

@@ -29,6 +29,7 @@ pub fn build_site(
         theme: theme(),
         stats,
         progress: false,
+        base_url: None,
     })
     .unwrap_or_else(|e| panic!("build failed: {e}"));
     (dir, out, report)
