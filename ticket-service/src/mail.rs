@@ -6,7 +6,8 @@
 
 use crate::domain::Email;
 use anyhow::Context as _;
-use lettre::message::{header::ContentType, Mailbox, Message};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Body, Mailbox, Message};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -31,12 +32,15 @@ pub trait Mailer: Send + Sync + 'static {
 pub fn build_message(from: &Mailbox, mail: &OutgoingMail) -> anyhow::Result<Message> {
     let address: lettre::Address = mail.to.as_str().parse().context("recipient address")?;
     let to = Mailbox::new(Some(mail.to_name.clone()), address);
+    // Base64 always: safe for any transport and any text, and predictable for tools.
+    let body = Body::new_with_encoding(mail.body.clone(), ContentTransferEncoding::Base64)
+        .map_err(|_| anyhow::anyhow!("cannot encode the mail body"))?;
     Message::builder()
         .from(from.clone())
         .to(to)
         .subject(mail.subject.clone())
         .header(ContentType::TEXT_PLAIN)
-        .body(mail.body.clone())
+        .body(body)
         .context("building the message")
 }
 
@@ -97,5 +101,6 @@ mod tests {
         assert!(text.contains("To: =?utf-8?"), "{text}");
         assert!(text.contains("<yamada@example.co.jp>"), "{text}");
         assert!(text.contains("Date: "), "{text}");
+        assert!(text.contains("Content-Transfer-Encoding: base64"), "{text}");
     }
 }
