@@ -18,7 +18,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(file: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
-        Diagnostic { file: file.to_path_buf(), line, message: message.into() }
+        Diagnostic {
+            file: file.to_path_buf(),
+            line,
+            message: message.into(),
+        }
     }
 }
 
@@ -74,16 +78,26 @@ pub enum Error {
 
 impl Error {
     pub fn io(path: &Path, source: io::Error) -> Error {
-        Error::Io { path: path.to_path_buf(), source }
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 
     pub fn index(path: &Path, source: tantivy::TantivyError) -> Error {
-        Error::Index { path: path.to_path_buf(), source }
+        Error::Index {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
 fn join_lines(diags: &[Diagnostic]) -> String {
-    diags.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")
+    diags
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn chain(err: &dyn std::error::Error) -> String {

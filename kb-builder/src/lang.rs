@@ -5,7 +5,9 @@ use std::fmt;
 
 /// A language Madoguchi speaks. Parsing is the only way to get one, so a value of this type
 /// is always a language the theme has strings for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     #[default]
@@ -75,9 +77,18 @@ mod tests {
 
     #[test]
     fn accept_language_honours_quality() {
-        assert_eq!(Language::from_accept_language("en-US,en;q=0.9,ja;q=0.8"), Language::En);
-        assert_eq!(Language::from_accept_language("fr,ja;q=0.5,en;q=0.4"), Language::Ja);
+        assert_eq!(
+            Language::from_accept_language("en-US,en;q=0.9,ja;q=0.8"),
+            Language::En
+        );
+        assert_eq!(
+            Language::from_accept_language("fr,ja;q=0.5,en;q=0.4"),
+            Language::Ja
+        );
         assert_eq!(Language::from_accept_language("de"), Language::Ja);
-        assert_eq!(Language::from_accept_language("en;q=0,ja;q=0.1"), Language::Ja);
+        assert_eq!(
+            Language::from_accept_language("en;q=0,ja;q=0.1"),
+            Language::Ja
+        );
     }
 }

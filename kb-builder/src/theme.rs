@@ -48,17 +48,25 @@ impl Theme {
                 files.push((entry.path().to_path_buf(), Some(rel)));
             }
         }
-        tera.add_template_files(files).map_err(|e| Error::Template {
-            name: templates.display().to_string(),
-            source: e,
-        })?;
+        tera.add_template_files(files)
+            .map_err(|e| Error::Template {
+                name: templates.display().to_string(),
+                source: e,
+            })?;
         tera.autoescape_on(vec![".html", ".xml"]);
 
         let mut strings = HashMap::new();
         for lang in Language::ALL {
-            strings.insert(lang, Arc::new(load_strings(&dir.join("i18n").join(lang.code()))?));
+            strings.insert(
+                lang,
+                Arc::new(load_strings(&dir.join("i18n").join(lang.code()))?),
+            );
         }
-        let theme = Theme { dir: dir.to_path_buf(), tera, strings };
+        let theme = Theme {
+            dir: dir.to_path_buf(),
+            tera,
+            strings,
+        };
         theme.check_translations()?;
         Ok(theme)
     }
@@ -81,10 +89,12 @@ impl Theme {
 
     /// Renders a template; the error names the template and tera's whole cause chain.
     pub fn render(&self, template: &str, ctx: &tera::Context) -> Result<String> {
-        self.tera.render(template, ctx).map_err(|e| Error::Template {
-            name: template.to_string(),
-            source: e,
-        })
+        self.tera
+            .render(template, ctx)
+            .map_err(|e| Error::Template {
+                name: template.to_string(),
+                source: e,
+            })
     }
 
     /// Whether the theme has a template of that name.
@@ -96,8 +106,14 @@ impl Theme {
     pub fn copy_static(&self, dest: &Path) -> Result<()> {
         let src = self.static_dir();
         for entry in walkdir::WalkDir::new(&src) {
-            let entry = entry.map_err(|e| Error::Theme { path: src.clone(), message: e.to_string() })?;
-            let rel = entry.path().strip_prefix(&src).expect("walkdir yields paths below its root");
+            let entry = entry.map_err(|e| Error::Theme {
+                path: src.clone(),
+                message: e.to_string(),
+            })?;
+            let rel = entry
+                .path()
+                .strip_prefix(&src)
+                .expect("walkdir yields paths below its root");
             let target = dest.join(rel);
             if entry.file_type().is_dir() {
                 fs::create_dir_all(&target).map_err(|e| Error::io(&target, e))?;
@@ -115,12 +131,19 @@ impl Theme {
             .keys()
             .filter(|k| !en.contains_key(*k))
             .map(|k| format!("en lacks `{k}`"))
-            .chain(en.keys().filter(|k| !ja.contains_key(*k)).map(|k| format!("ja lacks `{k}`")))
+            .chain(
+                en.keys()
+                    .filter(|k| !ja.contains_key(*k))
+                    .map(|k| format!("ja lacks `{k}`")),
+            )
             .collect();
         if missing.is_empty() {
             Ok(())
         } else {
-            Err(Error::Theme { path: self.dir.join("i18n"), message: missing.join(", ") })
+            Err(Error::Theme {
+                path: self.dir.join("i18n"),
+                message: missing.join(", "),
+            })
         }
     }
 }
@@ -141,7 +164,10 @@ fn load_strings(dir: &Path) -> Result<Strings> {
         })?;
         for (key, value) in table {
             if strings.insert(key.clone(), value).is_some() {
-                return Err(Error::Theme { path: path.clone(), message: format!("`{key}` is defined twice") });
+                return Err(Error::Theme {
+                    path: path.clone(),
+                    message: format!("`{key}` is defined twice"),
+                });
             }
         }
     }
