@@ -4,22 +4,38 @@
 use crate::domain::{Email, Password, TimeZone, UserKind};
 use crate::startup::AppState;
 use crate::store::companies::{self, Company};
-use crate::store::users::{self, NewUser, User};
 use crate::store::sessions;
+use crate::store::users::{self, NewUser, User};
 use chrono::NaiveDate;
 use kb_builder::Language;
 
 /// Creates a company with its contract period (inclusive dates).
-pub async fn add_company(state: &AppState, name: &str, start: NaiveDate, end: NaiveDate) -> crate::Result<Company> {
+pub async fn add_company(
+    state: &AppState,
+    name: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> crate::Result<Company> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(crate::Error::validation("name", crate::domain::FieldError::new("err_company_name_required")));
+        return Err(crate::Error::validation(
+            "name",
+            crate::domain::FieldError::new("err_company_name_required"),
+        ));
     }
     if end < start {
-        return Err(crate::Error::validation("contract_end", crate::domain::FieldError::new("err_contract_order")));
+        return Err(crate::Error::validation(
+            "contract_end",
+            crate::domain::FieldError::new("err_contract_order"),
+        ));
     }
     let id = companies::insert(&state.db, name, start, end, state.clock.now()).await?;
-    Ok(Company { id, name: name.to_string(), contract_start: start, contract_end: end })
+    Ok(Company {
+        id,
+        name: name.to_string(),
+        contract_start: start,
+        contract_end: end,
+    })
 }
 
 /// Creates a user with a password that meets the rules.
@@ -80,9 +96,12 @@ impl TicketBlock {
         use crate::domain::FieldError;
         match self {
             TicketBlock::ContractNotStarted { start } => {
-                FieldError::new("notice_contract_not_started").with("date", start.format("%Y-%m-%d"))
+                FieldError::new("notice_contract_not_started")
+                    .with("date", start.format("%Y-%m-%d"))
             }
-            TicketBlock::ContractEnded { end } => FieldError::new("notice_contract_ended").with("date", end.format("%Y-%m-%d")),
+            TicketBlock::ContractEnded { end } => {
+                FieldError::new("notice_contract_ended").with("date", end.format("%Y-%m-%d"))
+            }
             TicketBlock::NoCompany => FieldError::new("notice_no_company"),
         }
     }
@@ -91,15 +110,23 @@ impl TicketBlock {
 /// Whether `user` may open (and answer) tickets on `today` (a date in the vendor's time
 /// zone): agents always, customers while their company's contract runs (both ends
 /// inclusive). Users who may not can still log in and read.
-pub fn can_open_tickets(user: &User, company: Option<&Company>, today: NaiveDate) -> Result<(), TicketBlock> {
+pub fn can_open_tickets(
+    user: &User,
+    company: Option<&Company>,
+    today: NaiveDate,
+) -> Result<(), TicketBlock> {
     if user.is_agent() {
         return Ok(());
     }
     let company = company.ok_or(TicketBlock::NoCompany)?;
     if today < company.contract_start {
-        Err(TicketBlock::ContractNotStarted { start: company.contract_start })
+        Err(TicketBlock::ContractNotStarted {
+            start: company.contract_start,
+        })
     } else if today > company.contract_end {
-        Err(TicketBlock::ContractEnded { end: company.contract_end })
+        Err(TicketBlock::ContractEnded {
+            end: company.contract_end,
+        })
     } else {
         Ok(())
     }
@@ -138,19 +165,38 @@ mod tests {
     #[test]
     fn contract_period_is_inclusive() {
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        let company = Company { id: 1, name: "X".into(), contract_start: d("2025-04-01"), contract_end: d("2026-03-31") };
+        let company = Company {
+            id: 1,
+            name: "X".into(),
+            contract_start: d("2025-04-01"),
+            contract_end: d("2026-03-31"),
+        };
         let user = customer();
-        assert_eq!(can_open_tickets(&user, Some(&company), d("2025-04-01")), Ok(()));
-        assert_eq!(can_open_tickets(&user, Some(&company), d("2026-03-31")), Ok(()));
+        assert_eq!(
+            can_open_tickets(&user, Some(&company), d("2025-04-01")),
+            Ok(())
+        );
+        assert_eq!(
+            can_open_tickets(&user, Some(&company), d("2026-03-31")),
+            Ok(())
+        );
         assert_eq!(
             can_open_tickets(&user, Some(&company), d("2026-04-01")),
-            Err(TicketBlock::ContractEnded { end: d("2026-03-31") })
+            Err(TicketBlock::ContractEnded {
+                end: d("2026-03-31")
+            })
         );
         assert_eq!(
             can_open_tickets(&user, Some(&company), d("2025-03-31")),
-            Err(TicketBlock::ContractNotStarted { start: d("2025-04-01") })
+            Err(TicketBlock::ContractNotStarted {
+                start: d("2025-04-01")
+            })
         );
-        let agent = User { kind: UserKind::Agent, company_id: None, ..customer() };
+        let agent = User {
+            kind: UserKind::Agent,
+            company_id: None,
+            ..customer()
+        };
         assert_eq!(can_open_tickets(&agent, None, d("2030-01-01")), Ok(()));
     }
 }

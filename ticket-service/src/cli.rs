@@ -14,7 +14,11 @@ use std::io::BufRead as _;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "ticket-service", version, about = "Madoguchi's ticket service: customer and agent logins, settings, the knowledge base behind login")]
+#[command(
+    name = "ticket-service",
+    version,
+    about = "Madoguchi's ticket service: customer and agent logins, settings, the knowledge base behind login"
+)]
 pub struct Cli {
     /// Configuration file (TOML); also MADOGUCHI_CONFIG.
     #[arg(long, global = true, value_name = "FILE")]
@@ -108,12 +112,20 @@ fn load_config(cli: &Cli, extra: &[(&str, &str, Option<String>)]) -> anyhow::Res
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
-        Command::Serve { listen, site, base_url } => {
+        Command::Serve {
+            listen,
+            site,
+            base_url,
+        } => {
             let config = load_config(
                 &cli,
                 &[
                     ("listen", "--listen", listen.clone()),
-                    ("site_dir", "--site", site.as_ref().map(|p| p.display().to_string())),
+                    (
+                        "site_dir",
+                        "--site",
+                        site.as_ref().map(|p| p.display().to_string()),
+                    ),
                     ("base_url", "--base-url", base_url.clone()),
                 ],
             )?;
@@ -137,7 +149,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo { listen, site } => {
             let config = load_config(
                 &cli,
-                &[("listen", "--listen", Some(listen.clone())), ("site_dir", "--site", Some(site.display().to_string()))],
+                &[
+                    ("listen", "--listen", Some(listen.clone())),
+                    ("site_dir", "--site", Some(site.display().to_string())),
+                ],
             )?;
             crate::demo::run(config).await
         }
@@ -162,7 +177,9 @@ pub fn generate_password() -> Password {
 fn explain(e: crate::Error) -> anyhow::Error {
     match e {
         crate::Error::Validation { errors } => {
-            let en = kb_builder::theme::Theme::load(&kb_builder::theme::default_dir()).ok().map(|t| t.strings(Language::En));
+            let en = kb_builder::theme::Theme::load(&kb_builder::theme::default_dir())
+                .ok()
+                .map(|t| t.strings(Language::En));
             let text: Vec<String> = errors
                 .iter()
                 .map(|(field, err)| match &en {
@@ -178,12 +195,29 @@ fn explain(e: crate::Error) -> anyhow::Error {
 
 async fn admin(state: &AppState, command: &AdminCommand) -> anyhow::Result<()> {
     match command {
-        AdminCommand::AddCompany { name, contract_start, contract_end } => {
-            let c = accounts::add_company(state, name, *contract_start, *contract_end).await.map_err(explain)?;
-            println!("company {} added (id {}), contract {} – {}", c.name, c.id, c.contract_start, c.contract_end);
+        AdminCommand::AddCompany {
+            name,
+            contract_start,
+            contract_end,
+        } => {
+            let c = accounts::add_company(state, name, *contract_start, *contract_end)
+                .await
+                .map_err(explain)?;
+            println!(
+                "company {} added (id {}), contract {} – {}",
+                c.name, c.id, c.contract_start, c.contract_end
+            );
         }
-        AdminCommand::AddCustomer { email, name, company, language } => {
-            let Some(company) = companies::by_name(&state.db, company).await.map_err(explain)? else {
+        AdminCommand::AddCustomer {
+            email,
+            name,
+            company,
+            language,
+        } => {
+            let Some(company) = companies::by_name(&state.db, company)
+                .await
+                .map_err(explain)?
+            else {
                 bail!("no company named {company:?} (add it with `admin add-company`)");
             };
             let password = generate_password();
@@ -198,15 +232,35 @@ async fn admin(state: &AppState, command: &AdminCommand) -> anyhow::Result<()> {
             )
             .await
             .map_err(explain)?;
-            println!("customer {} added to {}\npassword: {}", user.email, company.name, password.expose());
+            println!(
+                "customer {} added to {}\npassword: {}",
+                user.email,
+                company.name,
+                password.expose()
+            );
         }
-        AdminCommand::AddAgent { email, name, language } => {
+        AdminCommand::AddAgent {
+            email,
+            name,
+            language,
+        } => {
             let password = generate_password();
-            let user =
-                accounts::add_user(state, UserKind::Agent, None, &parse_email(email)?, name, &password, parse_language(language)?)
-                    .await
-                    .map_err(explain)?;
-            println!("agent {} added\npassword: {}", user.email, password.expose());
+            let user = accounts::add_user(
+                state,
+                UserKind::Agent,
+                None,
+                &parse_email(email)?,
+                name,
+                &password,
+                parse_language(language)?,
+            )
+            .await
+            .map_err(explain)?;
+            println!(
+                "agent {} added\npassword: {}",
+                user.email,
+                password.expose()
+            );
         }
         AdminCommand::ResetPassword { email, stdin } => {
             let email = parse_email(email)?;
@@ -215,29 +269,52 @@ async fn admin(state: &AppState, command: &AdminCommand) -> anyhow::Result<()> {
             };
             let password = if *stdin {
                 let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .context("reading the password from standard input")?;
                 let line = line.trim_end_matches(['\r', '\n']);
                 Password::parse(line).map_err(|e| {
-                    let en = kb_builder::theme::Theme::load(&state.config.theme_dir).ok().map(|t| t.strings(Language::En));
-                    anyhow::anyhow!("password refused: {}", en.map_or(e.key.to_string(), |s| e.translate(&s)))
+                    let en = kb_builder::theme::Theme::load(&state.config.theme_dir)
+                        .ok()
+                        .map(|t| t.strings(Language::En));
+                    anyhow::anyhow!(
+                        "password refused: {}",
+                        en.map_or(e.key.to_string(), |s| e.translate(&s))
+                    )
                 })?
             } else {
                 generate_password()
             };
-            let ended = accounts::set_password(state, user.id, &password, None).await.map_err(explain)?;
+            let ended = accounts::set_password(state, user.id, &password, None)
+                .await
+                .map_err(explain)?;
             if *stdin {
                 println!("password of {email} changed; {ended} session(s) ended");
             } else {
-                println!("password of {email} changed; {ended} session(s) ended\npassword: {}", password.expose());
+                println!(
+                    "password of {email} changed; {ended} session(s) ended\npassword: {}",
+                    password.expose()
+                );
             }
         }
         AdminCommand::ListUsers => {
             let list = users::list(&state.db).await.map_err(explain)?;
-            let companies: std::collections::HashMap<i64, String> =
-                companies::list(&state.db).await.map_err(explain)?.into_iter().map(|c| (c.id, c.name)).collect();
-            println!("{:<6} {:<9} {:<36} {:<24} {:<4} company", "id", "kind", "email", "name", "lang");
+            let companies: std::collections::HashMap<i64, String> = companies::list(&state.db)
+                .await
+                .map_err(explain)?
+                .into_iter()
+                .map(|c| (c.id, c.name))
+                .collect();
+            println!(
+                "{:<6} {:<9} {:<36} {:<24} {:<4} company",
+                "id", "kind", "email", "name", "lang"
+            );
             for u in list {
-                let company = u.company_id.and_then(|id| companies.get(&id).cloned()).unwrap_or_default();
+                let company = u
+                    .company_id
+                    .and_then(|id| companies.get(&id).cloned())
+                    .unwrap_or_default();
                 println!(
                     "{:<6} {:<9} {:<36} {:<24} {:<4} {}",
                     u.id,

@@ -95,7 +95,11 @@ impl fmt::Display for Origin {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("invalid setting `{key}` (from {origin}): {reason}")]
-    Invalid { key: &'static str, origin: Origin, reason: String },
+    Invalid {
+        key: &'static str,
+        origin: Origin,
+        reason: String,
+    },
     #[error("config file {}: {reason}", path.display())]
     File { path: PathBuf, reason: String },
 }
@@ -139,7 +143,9 @@ impl Layers {
     pub fn defaults() -> Layers {
         let mut layers = Layers::default();
         for (key, value) in SETTINGS {
-            layers.values.insert(key, (value.to_string(), Origin::Default));
+            layers
+                .values
+                .insert(key, (value.to_string(), Origin::Default));
         }
         layers
     }
@@ -147,10 +153,14 @@ impl Layers {
     /// Overlays a TOML file (flat `key = value`; unknown keys are an error, so a typo does
     /// not silently leave a default in place).
     pub fn file(mut self, path: &Path) -> Result<Layers, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::File { path: path.to_path_buf(), reason: e.to_string() })?;
-        let table: toml::Table =
-            toml::from_str(&text).map_err(|e| ConfigError::File { path: path.to_path_buf(), reason: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::File {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
         for (key, value) in table {
             let known = known_key(&key).ok_or_else(|| ConfigError::File {
                 path: path.to_path_buf(),
@@ -162,7 +172,11 @@ impl Layers {
                 toml::Value::Boolean(b) => b.to_string(),
                 toml::Value::Array(items) => items
                     .iter()
-                    .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string())
+                    })
                     .collect::<Vec<_>>()
                     .join(","),
                 other => {
@@ -173,7 +187,8 @@ impl Layers {
                     })
                 }
             };
-            self.values.insert(known, (text, Origin::File(path.to_path_buf())));
+            self.values
+                .insert(known, (text, Origin::File(path.to_path_buf())));
         }
         Ok(self)
     }
@@ -192,7 +207,8 @@ impl Layers {
     /// Overlays one command-line flag.
     pub fn flag(mut self, key: &str, flag: &str, value: Option<String>) -> Layers {
         if let (Some(key), Some(value)) = (known_key(key), value) {
-            self.values.insert(key, (value, Origin::Flag(flag.to_string())));
+            self.values
+                .insert(key, (value, Origin::Flag(flag.to_string())));
         }
         self
     }
@@ -207,46 +223,90 @@ impl Layers {
         let p = Parser { layers: &self };
         let base_url = p.parse("base_url", "an http:// or https:// URL", |s| {
             let s = s.trim().trim_end_matches('/');
-            let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"))?;
+            let rest = s
+                .strip_prefix("https://")
+                .or_else(|| s.strip_prefix("http://"))?;
             (!rest.is_empty() && !rest.contains(char::is_whitespace)).then(|| s.to_string())
         })?;
         let theme_dir = p.parse("theme_dir", "a folder", |s| {
-            Some(if s.is_empty() { kb_builder::theme::default_dir() } else { PathBuf::from(s) })
+            Some(if s.is_empty() {
+                kb_builder::theme::default_dir()
+            } else {
+                PathBuf::from(s)
+            })
         })?;
         let config = Config {
-            listen: p.parse("listen", "an address and port such as 127.0.0.1:8080", |s| s.trim().parse().ok())?,
+            listen: p.parse(
+                "listen",
+                "an address and port such as 127.0.0.1:8080",
+                |s| s.trim().parse().ok(),
+            )?,
             database_url: p.secret("database_url", "a sqlite:// or postgres:// URL", |s| {
                 let s = s.trim();
-                (s.starts_with("sqlite:") || s.starts_with("postgres://") || s.starts_with("postgresql://"))
-                    .then(|| Secret::new(s))
+                (s.starts_with("sqlite:")
+                    || s.starts_with("postgres://")
+                    || s.starts_with("postgresql://"))
+                .then(|| Secret::new(s))
             })?,
             database_max_connections: p.number("database_max_connections", 1, 1000)?,
             base_url,
-            site_dir: p.parse("site_dir", "a folder", |s| (!s.is_empty()).then(|| PathBuf::from(s)))?,
+            site_dir: p.parse("site_dir", "a folder", |s| {
+                (!s.is_empty()).then(|| PathBuf::from(s))
+            })?,
             theme_dir,
-            mail_dir: p.parse("mail_dir", "a folder", |s| (!s.is_empty()).then(|| PathBuf::from(s)))?,
-            mail_from: p.parse("mail_from", "a mailbox such as \"Support <support@example.com>\"", |s| {
-                s.parse::<lettre::message::Mailbox>().ok().map(|_| s.to_string())
+            mail_dir: p.parse("mail_dir", "a folder", |s| {
+                (!s.is_empty()).then(|| PathBuf::from(s))
             })?,
-            session_idle: Duration::from_secs(60 * u64::from(p.number("session_idle_minutes", 1, 7 * 24 * 60)?)),
-            session_absolute: Duration::from_secs(3600 * u64::from(p.number("session_absolute_hours", 1, 24 * 90)?)),
-            trusted_proxies: p.parse("trusted_proxies", "a comma-separated list of IP addresses", |s| {
-                s.split(',')
-                    .map(str::trim)
-                    .filter(|x| !x.is_empty())
-                    .map(|x| x.parse::<IpAddr>().ok())
-                    .collect::<Option<Vec<_>>>()
-            })?,
+            mail_from: p.parse(
+                "mail_from",
+                "a mailbox such as \"Support <support@example.com>\"",
+                |s| {
+                    s.parse::<lettre::message::Mailbox>()
+                        .ok()
+                        .map(|_| s.to_string())
+                },
+            )?,
+            session_idle: Duration::from_secs(
+                60 * u64::from(p.number("session_idle_minutes", 1, 7 * 24 * 60)?),
+            ),
+            session_absolute: Duration::from_secs(
+                3600 * u64::from(p.number("session_absolute_hours", 1, 24 * 90)?),
+            ),
+            trusted_proxies: p.parse(
+                "trusted_proxies",
+                "a comma-separated list of IP addresses",
+                |s| {
+                    s.split(',')
+                        .map(str::trim)
+                        .filter(|x| !x.is_empty())
+                        .map(|x| x.parse::<IpAddr>().ok())
+                        .collect::<Option<Vec<_>>>()
+                },
+            )?,
             login_max_failures_per_account: p.number("login_max_failures_per_account", 1, 1000)?,
-            login_max_failures_per_address: p.number("login_max_failures_per_address", 1, 100_000)?,
-            login_window: Duration::from_secs(60 * u64::from(p.number("login_window_minutes", 1, 24 * 60)?)),
-            reset_token_lifetime: Duration::from_secs(60 * u64::from(p.number("reset_token_minutes", 5, 24 * 60)?)),
-            argon2_memory_kib: p.number("argon2_memory_kib", ARGON2_MIN_MEMORY_KIB, 4 * 1024 * 1024)?,
+            login_max_failures_per_address: p.number(
+                "login_max_failures_per_address",
+                1,
+                100_000,
+            )?,
+            login_window: Duration::from_secs(
+                60 * u64::from(p.number("login_window_minutes", 1, 24 * 60)?),
+            ),
+            reset_token_lifetime: Duration::from_secs(
+                60 * u64::from(p.number("reset_token_minutes", 5, 24 * 60)?),
+            ),
+            argon2_memory_kib: p.number(
+                "argon2_memory_kib",
+                ARGON2_MIN_MEMORY_KIB,
+                4 * 1024 * 1024,
+            )?,
             argon2_iterations: p.number("argon2_iterations", ARGON2_MIN_ITERATIONS, 100)?,
             argon2_parallelism: p.number("argon2_parallelism", ARGON2_MIN_PARALLELISM, 64)?,
-            system_time_zone: p.parse("system_time_zone", "an IANA time zone name such as Asia/Tokyo", |s| {
-                TimeZone::parse(s).ok()
-            })?,
+            system_time_zone: p.parse(
+                "system_time_zone",
+                "an IANA time zone name such as Asia/Tokyo",
+                |s| TimeZone::parse(s).ok(),
+            )?,
         };
         if config.session_absolute < config.session_idle {
             return Err(ConfigError::Invalid {
@@ -268,7 +328,12 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
-    fn parse<T>(&self, key: &'static str, expected: &str, f: impl Fn(&str) -> Option<T>) -> Result<T, ConfigError> {
+    fn parse<T>(
+        &self,
+        key: &'static str,
+        expected: &str,
+        f: impl Fn(&str) -> Option<T>,
+    ) -> Result<T, ConfigError> {
         let (value, origin) = self.layers.get(key);
         f(value).ok_or_else(|| ConfigError::Invalid {
             key,
@@ -278,7 +343,12 @@ impl Parser<'_> {
     }
 
     /// Like `parse`, but the message does not repeat the value.
-    fn secret<T>(&self, key: &'static str, expected: &str, f: impl Fn(&str) -> Option<T>) -> Result<T, ConfigError> {
+    fn secret<T>(
+        &self,
+        key: &'static str,
+        expected: &str,
+        f: impl Fn(&str) -> Option<T>,
+    ) -> Result<T, ConfigError> {
         let (value, origin) = self.layers.get(key);
         f(value).ok_or_else(|| ConfigError::Invalid {
             key,
@@ -289,7 +359,10 @@ impl Parser<'_> {
 
     fn number(&self, key: &'static str, min: u32, max: u32) -> Result<u32, ConfigError> {
         self.parse(key, &format!("a whole number from {min} to {max}"), |s| {
-            s.trim().parse::<u32>().ok().filter(|n| (min..=max).contains(n))
+            s.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
         })
     }
 }
@@ -297,7 +370,10 @@ impl Parser<'_> {
 impl Config {
     /// Loads the configuration the way the binary does: defaults, the file (`file`, else
     /// `MADOGUCHI_CONFIG`), the process environment, then `flags` (`(key, flag, value)`).
-    pub fn load(file: Option<&Path>, flags: &[(&str, &str, Option<String>)]) -> Result<Config, ConfigError> {
+    pub fn load(
+        file: Option<&Path>,
+        flags: &[(&str, &str, Option<String>)],
+    ) -> Result<Config, ConfigError> {
         let env_file = std::env::var_os("MADOGUCHI_CONFIG").map(PathBuf::from);
         let mut layers = Layers::defaults();
         if let Some(path) = file.map(Path::to_path_buf).or(env_file) {
@@ -312,7 +388,9 @@ impl Config {
 
     /// The built-in defaults, parsed (for tests and tools that adjust a few fields).
     pub fn defaults() -> Config {
-        Layers::defaults().build().expect("the built-in defaults are valid")
+        Layers::defaults()
+            .build()
+            .expect("the built-in defaults are valid")
     }
 
     /// Whether cookies must be `Secure`.
@@ -346,7 +424,11 @@ mod tests {
             "session_idle_minutes = 45\nbase_url = \"https://support.example.com/\"\ntrusted_proxies = [\"10.0.0.1\", \"::1\"]\nlisten = \"0.0.0.0:9000\"\n",
         )
         .unwrap();
-        let env: HashMap<&str, &str> = [("MADOGUCHI_SESSION_IDLE_MINUTES", "20"), ("MADOGUCHI_SITE_DIR", "/srv/site")].into();
+        let env: HashMap<&str, &str> = [
+            ("MADOGUCHI_SESSION_IDLE_MINUTES", "20"),
+            ("MADOGUCHI_SITE_DIR", "/srv/site"),
+        ]
+        .into();
         let config = Layers::defaults()
             .file(&path)
             .unwrap()
@@ -354,8 +436,15 @@ mod tests {
             .flag("listen", "--listen", Some("127.0.0.1:7000".into()))
             .build()
             .unwrap();
-        assert_eq!(config.session_idle, Duration::from_secs(20 * 60), "env beats file");
-        assert_eq!(config.base_url, "https://support.example.com", "file beats default, slash trimmed");
+        assert_eq!(
+            config.session_idle,
+            Duration::from_secs(20 * 60),
+            "env beats file"
+        );
+        assert_eq!(
+            config.base_url, "https://support.example.com",
+            "file beats default, slash trimmed"
+        );
         assert!(config.secure_cookies());
         assert_eq!(config.trusted_proxies.len(), 2);
         assert_eq!(config.site_dir, PathBuf::from("/srv/site"));
@@ -381,7 +470,10 @@ mod tests {
             .build()
             .unwrap_err()
             .to_string();
-        assert!(err.contains("argon2_memory_kib") && err.contains("19456"), "{err}");
+        assert!(
+            err.contains("argon2_memory_kib") && err.contains("19456"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -390,14 +482,20 @@ mod tests {
         let path = dir.path().join("m.toml");
         std::fs::write(&path, "sesion_idle_minutes = 5\n").unwrap();
         let err = Layers::defaults().file(&path).unwrap_err().to_string();
-        assert!(err.contains("unknown setting `sesion_idle_minutes`"), "{err}");
+        assert!(
+            err.contains("unknown setting `sesion_idle_minutes`"),
+            "{err}"
+        );
 
         let err = Layers::defaults()
             .env(|v| (v == "MADOGUCHI_DATABASE_URL").then(|| "mysql://root:hunter2@db".to_string()))
             .build()
             .unwrap_err()
             .to_string();
-        assert!(err.contains("database_url") && !err.contains("hunter2"), "{err}");
+        assert!(
+            err.contains("database_url") && !err.contains("hunter2"),
+            "{err}"
+        );
 
         let mut config = Config::defaults();
         config.database_url = Secret::new("postgres://u:hunter2@db/x");

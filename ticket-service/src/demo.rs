@@ -49,22 +49,77 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
     .await?;
 
     let people = [
-        (UserKind::Customer, Some(&active), "yamada@sakura-seiki.example", "山田 太郎", Language::Ja),
-        (UserKind::Customer, Some(&active), "emily@sakura-seiki.example", "Emily Carter", Language::En),
-        (UserKind::Customer, Some(&ended), "suzuki@aoba-system.example", "鈴木 花子", Language::Ja),
-        (UserKind::Agent, None, "sato@madoguchi.example", "佐藤 健", Language::Ja),
-        (UserKind::Agent, None, "tanaka@madoguchi.example", "田中 美咲", Language::Ja),
+        (
+            UserKind::Customer,
+            Some(&active),
+            "yamada@sakura-seiki.example",
+            "山田 太郎",
+            Language::Ja,
+        ),
+        (
+            UserKind::Customer,
+            Some(&active),
+            "emily@sakura-seiki.example",
+            "Emily Carter",
+            Language::En,
+        ),
+        (
+            UserKind::Customer,
+            Some(&ended),
+            "suzuki@aoba-system.example",
+            "鈴木 花子",
+            Language::Ja,
+        ),
+        (
+            UserKind::Agent,
+            None,
+            "sato@madoguchi.example",
+            "佐藤 健",
+            Language::Ja,
+        ),
+        (
+            UserKind::Agent,
+            None,
+            "tanaka@madoguchi.example",
+            "田中 美咲",
+            Language::Ja,
+        ),
     ];
     println!("Madoguchi demo — http://{}/login", app.local_addr());
-    println!("{:<9} {:<30} {:<22} {:<14} password", "kind", "e-mail", "company", "name");
+    println!(
+        "{:<9} {:<30} {:<22} {:<14} password",
+        "kind", "e-mail", "company", "name"
+    );
     for (kind, company, email, name, lang) in people {
         let password = crate::cli::generate_password();
         let email = Email::parse(email).map_err(|e| anyhow::anyhow!("demo e-mail: {}", e.key))?;
-        accounts::add_user(&state, kind, company.map(|c| c.id), &email, name, &password, lang).await?;
+        accounts::add_user(
+            &state,
+            kind,
+            company.map(|c| c.id),
+            &email,
+            name,
+            &password,
+            lang,
+        )
+        .await?;
         let company_label = company
-            .map(|c| if c.id == ended.id { format!("{} (ended)", c.name) } else { c.name.clone() })
+            .map(|c| {
+                if c.id == ended.id {
+                    format!("{} (ended)", c.name)
+                } else {
+                    c.name.clone()
+                }
+            })
             .unwrap_or_else(|| "—".into());
-        println!("{:<9} {:<30} {:<22} {:<14} {}", kind.as_str(), email, company_label, name, password.expose());
+        println!(
+            "{:<9} {:<30} {:<22} {:<14} {}",
+            kind.as_str(),
+            email,
+            company_label,
+            name,
+            password.expose()
+        );
     }
     println!("Mail (password resets) is written to data/demo-mail/.");
     app.run_until_stopped().await

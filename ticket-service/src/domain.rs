@@ -16,7 +16,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(key: &'static str) -> Self {
-        FieldError { key, args: Vec::new() }
+        FieldError {
+            key,
+            args: Vec::new(),
+        }
     }
 
     pub fn with(mut self, name: &'static str, value: impl ToString) -> Self {
@@ -27,7 +30,10 @@ impl FieldError {
     /// The message in the language of `strings`, placeholders filled in. An unknown key
     /// shows itself, which a test of the theme catches.
     pub fn translate(&self, strings: &kb_builder::theme::Strings) -> String {
-        let mut text = strings.get(self.key).cloned().unwrap_or_else(|| self.key.to_string());
+        let mut text = strings
+            .get(self.key)
+            .cloned()
+            .unwrap_or_else(|| self.key.to_string());
         for (name, value) in &self.args {
             text = text.replace(&format!("{{{name}}}"), value);
         }
@@ -120,7 +126,8 @@ impl TimeZone {
     pub fn all_names() -> &'static [&'static str] {
         static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
         NAMES.get_or_init(|| {
-            let mut names: Vec<&'static str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
+            let mut names: Vec<&'static str> =
+                chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
             names.sort_unstable();
             names
         })
@@ -149,7 +156,11 @@ impl RefreshInterval {
 
     pub fn parse(input: &str) -> Result<RefreshInterval, FieldError> {
         let s = input.trim();
-        let minutes = if s.eq_ignore_ascii_case("off") { Some(0) } else { s.parse::<u32>().ok() };
+        let minutes = if s.eq_ignore_ascii_case("off") {
+            Some(0)
+        } else {
+            s.parse::<u32>().ok()
+        };
         match minutes {
             Some(m) if Self::CHOICES.contains(&m) => Ok(RefreshInterval(m)),
             _ => Err(FieldError::new("err_refresh_invalid")),
@@ -157,7 +168,10 @@ impl RefreshInterval {
     }
 
     pub fn from_minutes(m: i64) -> Option<RefreshInterval> {
-        u32::try_from(m).ok().filter(|m| Self::CHOICES.contains(m)).map(RefreshInterval)
+        u32::try_from(m)
+            .ok()
+            .filter(|m| Self::CHOICES.contains(m))
+            .map(RefreshInterval)
     }
 
     /// Minutes between reloads, `None` when off.
@@ -185,7 +199,10 @@ impl PageSize {
     }
 
     pub fn from_count(n: i64) -> Option<PageSize> {
-        u32::try_from(n).ok().filter(|n| Self::CHOICES.contains(n)).map(PageSize)
+        u32::try_from(n)
+            .ok()
+            .filter(|n| Self::CHOICES.contains(n))
+            .map(PageSize)
     }
 
     pub fn get(self) -> u32 {
@@ -284,8 +301,19 @@ mod tests {
 
     #[test]
     fn email_is_normalised_and_checked() {
-        assert_eq!(Email::parse("  Yamada@Example.CO.JP ").unwrap().as_str(), "yamada@example.co.jp");
-        for bad in ["", "yamada", "@example.com", "a@b", "a b@example.com", "a@@example.com", "a@example..com"] {
+        assert_eq!(
+            Email::parse("  Yamada@Example.CO.JP ").unwrap().as_str(),
+            "yamada@example.co.jp"
+        );
+        for bad in [
+            "",
+            "yamada",
+            "@example.com",
+            "a@b",
+            "a b@example.com",
+            "a@@example.com",
+            "a@example..com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
         assert_eq!(Email::parse("").unwrap_err().key, "err_email_required");
@@ -293,7 +321,10 @@ mod tests {
 
     #[test]
     fn time_zone_takes_iana_names_only() {
-        assert_eq!(TimeZone::parse("Europe/Berlin").unwrap().name(), "Europe/Berlin");
+        assert_eq!(
+            TimeZone::parse("Europe/Berlin").unwrap().name(),
+            "Europe/Berlin"
+        );
         assert_eq!(TimeZone::default().name(), "Asia/Tokyo");
         let err = TimeZone::parse("Mars/Olympus").unwrap_err();
         assert_eq!(err.key, "err_time_zone_unknown");
@@ -317,15 +348,30 @@ mod tests {
 
     #[test]
     fn password_rules() {
-        assert_eq!(Password::parse("short").unwrap_err().key, "err_password_too_short");
-        assert_eq!(Password::parse("1234567890").unwrap_err().key, "err_password_common");
-        assert_eq!(Password::parse("Password123").unwrap_err().key, "err_password_common");
+        assert_eq!(
+            Password::parse("short").unwrap_err().key,
+            "err_password_too_short"
+        );
+        assert_eq!(
+            Password::parse("1234567890").unwrap_err().key,
+            "err_password_common"
+        );
+        assert_eq!(
+            Password::parse("Password123").unwrap_err().key,
+            "err_password_common"
+        );
         assert!(Password::parse(&"x".repeat(128)).is_ok());
         assert!(Password::parse(&"x".repeat(1024)).is_ok());
-        assert_eq!(Password::parse(&"x".repeat(1025)).unwrap_err().key, "err_password_too_long");
+        assert_eq!(
+            Password::parse(&"x".repeat(1025)).unwrap_err().key,
+            "err_password_too_long"
+        );
         // Ten characters, counted as characters: 10 kana are 30 bytes and still fine.
         assert!(Password::parse("まどぐちのパスワード").is_ok());
-        assert_eq!(format!("{:?}", Password::parse("correct horse battery").unwrap()), "Password(<redacted>)");
+        assert_eq!(
+            format!("{:?}", Password::parse("correct horse battery").unwrap()),
+            "Password(<redacted>)"
+        );
     }
 
     #[test]
@@ -337,6 +383,9 @@ mod tests {
     fn field_errors_fill_placeholders() {
         let mut strings = kb_builder::theme::Strings::new();
         strings.insert("k".into(), "at least {min} characters".into());
-        assert_eq!(FieldError::new("k").with("min", 10).translate(&strings), "at least 10 characters");
+        assert_eq!(
+            FieldError::new("k").with("min", 10).translate(&strings),
+            "at least 10 characters"
+        );
     }
 }

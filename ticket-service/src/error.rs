@@ -27,7 +27,9 @@ pub enum Error {
     NotFound,
     /// Input that breaks a rule; field name → problem.
     #[error("invalid input: {}", fields(.errors))]
-    Validation { errors: BTreeMap<String, FieldError> },
+    Validation {
+        errors: BTreeMap<String, FieldError>,
+    },
     /// Rate limited; the client may retry after the given time.
     #[error("too many requests; retry after {retry_after:?}")]
     TooManyRequests { retry_after: Duration },
@@ -41,13 +43,19 @@ pub enum Error {
 }
 
 fn fields(errors: &BTreeMap<String, FieldError>) -> String {
-    errors.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ")
+    errors
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Error {
     /// A validation error on one field.
     pub fn validation(field: &str, error: FieldError) -> Error {
-        Error::Validation { errors: BTreeMap::from([(field.to_string(), error)]) }
+        Error::Validation {
+            errors: BTreeMap::from([(field.to_string(), error)]),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -89,7 +97,9 @@ impl Error {
 
     fn retry_minutes(&self) -> Option<u64> {
         match self {
-            Error::TooManyRequests { retry_after } => Some(retry_after.as_secs().div_ceil(60).max(1)),
+            Error::TooManyRequests { retry_after } => {
+                Some(retry_after.as_secs().div_ceil(60).max(1))
+            }
             _ => None,
         }
     }
@@ -106,8 +116,11 @@ impl IntoResponse for Error {
         let mut response = match &ctx {
             Some(ctx) if !ctx.is_api => {
                 if matches!(self, Error::Unauthorized) {
-                    return Redirect::to(&format!("/login?next={}", crate::http::encode_component(&ctx.path)))
-                        .into_response();
+                    return Redirect::to(&format!(
+                        "/login?next={}",
+                        crate::http::encode_component(&ctx.path)
+                    ))
+                    .into_response();
                 }
                 self.html(ctx)
             }
@@ -137,8 +150,10 @@ impl Error {
         if let Some(ctx) = ctx {
             body["message"] = self.message(&ctx.strings).into();
             if let Error::Validation { errors } = self {
-                let map: serde_json::Map<String, serde_json::Value> =
-                    errors.iter().map(|(k, v)| (k.clone(), v.translate(&ctx.strings).into())).collect();
+                let map: serde_json::Map<String, serde_json::Value> = errors
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.translate(&ctx.strings).into()))
+                    .collect();
                 body["errors"] = map.into();
             }
         }

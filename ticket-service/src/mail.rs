@@ -54,9 +54,15 @@ pub struct FileMailer {
 impl FileMailer {
     /// Creates the folder if needed. `from` is a mailbox such as `Support <s@example.com>`.
     pub fn new(dir: &Path, from: &str) -> anyhow::Result<FileMailer> {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create mail folder {}", dir.display()))?;
-        let from = from.parse().with_context(|| format!("invalid mail_from {from:?}"))?;
-        Ok(FileMailer { dir: dir.to_path_buf(), from })
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create mail folder {}", dir.display()))?;
+        let from = from
+            .parse()
+            .with_context(|| format!("invalid mail_from {from:?}"))?;
+        Ok(FileMailer {
+            dir: dir.to_path_buf(),
+            from,
+        })
     }
 }
 
@@ -71,8 +77,12 @@ impl Mailer for FileMailer {
             let name = format!("{millis}-{}.eml", &crate::auth::random_token()[..12]);
             let tmp = self.dir.join(format!(".{name}.tmp"));
             // Write then rename, so a reader of the folder never sees half a message.
-            tokio::fs::write(&tmp, message.formatted()).await.with_context(|| format!("writing {}", tmp.display()))?;
-            tokio::fs::rename(&tmp, self.dir.join(&name)).await.context("renaming the mail file")?;
+            tokio::fs::write(&tmp, message.formatted())
+                .await
+                .with_context(|| format!("writing {}", tmp.display()))?;
+            tokio::fs::rename(&tmp, self.dir.join(&name))
+                .await
+                .context("renaming the mail file")?;
             Ok(())
         })
     }
@@ -93,7 +103,10 @@ mod tests {
             body: "こんにちは\nhttps://example.com/reset/x\n".into(),
         };
         mailer.send(mail).await.unwrap();
-        let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
+        let files: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].extension().unwrap(), "eml");
         let text = std::fs::read_to_string(&files[0]).unwrap();

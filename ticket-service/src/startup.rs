@@ -33,7 +33,8 @@ impl Clock {
 
     /// Moves this clock (and every clone of it) forward.
     pub fn advance(&self, by: Duration) {
-        self.offset_secs.fetch_add(by.as_secs() as i64, Ordering::Relaxed);
+        self.offset_secs
+            .fetch_add(by.as_secs() as i64, Ordering::Relaxed);
     }
 }
 
@@ -51,7 +52,11 @@ pub struct AppState {
 impl AppState {
     /// Connects to the database, migrates it, loads the theme and sets up the file mailer.
     pub async fn build(config: Config) -> anyhow::Result<AppState> {
-        let db = Db::connect(config.database_url.expose(), config.database_max_connections).await?;
+        let db = Db::connect(
+            config.database_url.expose(),
+            config.database_max_connections,
+        )
+        .await?;
         db.migrate().await?;
         let mailer = FileMailer::new(&config.mail_dir, &config.mail_from)?;
         AppState::with_parts(config, db, Arc::new(mailer))
@@ -59,9 +64,21 @@ impl AppState {
 
     /// Assembles a state from an already connected database and any mailer.
     pub fn with_parts(config: Config, db: Db, mailer: Arc<dyn Mailer>) -> anyhow::Result<AppState> {
-        let theme = Theme::load(&config.theme_dir).with_context(|| format!("loading the theme {}", config.theme_dir.display()))?;
-        let hasher = PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations, config.argon2_parallelism)?;
-        Ok(AppState { config: Arc::new(config), db, theme: Arc::new(theme), mailer, hasher, clock: Clock::default() })
+        let theme = Theme::load(&config.theme_dir)
+            .with_context(|| format!("loading the theme {}", config.theme_dir.display()))?;
+        let hasher = PasswordHasher::new(
+            config.argon2_memory_kib,
+            config.argon2_iterations,
+            config.argon2_parallelism,
+        )?;
+        Ok(AppState {
+            config: Arc::new(config),
+            db,
+            theme: Arc::new(theme),
+            mailer,
+            hasher,
+            clock: Clock::default(),
+        })
     }
 }
 
@@ -85,7 +102,11 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", state.config.listen))?;
         let addr = listener.local_addr()?;
-        Ok(Application { listener, state, addr })
+        Ok(Application {
+            listener,
+            state,
+            addr,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -106,9 +127,12 @@ impl Application {
         let cleanup = tokio::spawn(cleanup_loop(self.state.clone()));
         let app = crate::http::router(self.state.clone());
         tracing::info!(address = %self.addr, "listening");
-        let served = axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await;
+        let served = axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
         cleanup.abort();
         served.context("server error")
     }

@@ -34,14 +34,21 @@ where
         let ctx = Ctx::from_request_parts(&mut parts, state).await?;
         let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
             .await
-            .map_err(|_| Error::validation("form", crate::domain::FieldError::new("err_form_invalid")))?;
+            .map_err(|_| {
+                Error::validation("form", crate::domain::FieldError::new("err_form_invalid"))
+            })?;
         let field: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|_| Error::Csrf)?;
-        let expected = ctx.session.as_ref().map(|s| s.csrf_token.as_str()).ok_or(Error::Csrf)?;
+        let expected = ctx
+            .session
+            .as_ref()
+            .map(|s| s.csrf_token.as_str())
+            .ok_or(Error::Csrf)?;
         if field.csrf.is_empty() || !super::constant_time_eq(&field.csrf, expected) {
             return Err(Error::Csrf);
         }
-        let form = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| Error::validation("form", crate::domain::FieldError::new("err_form_invalid")))?;
+        let form = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
+            Error::validation("form", crate::domain::FieldError::new("err_form_invalid"))
+        })?;
         Ok(CsrfForm(form))
     }
 }

@@ -39,13 +39,24 @@ fn address_key(ip: IpAddr) -> String {
 }
 
 /// Checks the credentials, honouring and updating the rate limit.
-pub async fn attempt(state: &AppState, email: &str, password: &str, client: IpAddr) -> Result<User, LoginError> {
+pub async fn attempt(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    client: IpAddr,
+) -> Result<User, LoginError> {
     let config = &state.config;
     let now = state.clock.now();
     let window = config.login_window.as_secs() as i64;
     let keys = [
-        (account_key(email), i64::from(config.login_max_failures_per_account)),
-        (address_key(client), i64::from(config.login_max_failures_per_address)),
+        (
+            account_key(email),
+            i64::from(config.login_max_failures_per_account),
+        ),
+        (
+            address_key(client),
+            i64::from(config.login_max_failures_per_address),
+        ),
     ];
     for (key, limit) in &keys {
         let (count, oldest) = throttle::failures_since(&state.db, key, now - window).await?;
@@ -62,7 +73,10 @@ pub async fn attempt(state: &AppState, email: &str, password: &str, client: IpAd
     };
     // Over-long input never matches a stored password (none can be that long), but it
     // still costs the same work.
-    let stored = user.as_ref().filter(|_| password.chars().count() <= Password::MAX_CHARS).map(|u| u.password_hash.as_str());
+    let stored = user
+        .as_ref()
+        .filter(|_| password.chars().count() <= Password::MAX_CHARS)
+        .map(|u| u.password_hash.as_str());
     let verified = state.hasher.verify(password, stored).await?;
     match (verified, user) {
         (Verified::Valid { needs_rehash }, Some(user)) => {

@@ -13,7 +13,9 @@ use anyhow::Context as _;
 /// and mails the link in the user's language. Says nothing about whether it did, so the
 /// caller can answer the same page either way.
 pub async fn request(state: &AppState, email: &str) -> crate::Result<()> {
-    let Ok(email) = Email::parse(email) else { return Ok(()) };
+    let Ok(email) = Email::parse(email) else {
+        return Ok(());
+    };
     let Some(user) = users::by_email(&state.db, &email).await? else {
         tracing::info!("password reset requested for an unknown address");
         return Ok(());
@@ -21,7 +23,14 @@ pub async fn request(state: &AppState, email: &str) -> crate::Result<()> {
     let token = super::random_token();
     let now = state.clock.now();
     let lifetime = state.config.reset_token_lifetime.as_secs() as i64;
-    resets::insert(&state.db, &super::hash_token(&token), user.id, now, now + lifetime).await?;
+    resets::insert(
+        &state.db,
+        &super::hash_token(&token),
+        user.id,
+        now,
+        now + lifetime,
+    )
+    .await?;
     let link = format!("{}/reset/{token}", state.config.base_url);
     let strings = state.theme.strings(user.language);
     let mut tc = tera::Context::new();
@@ -29,12 +38,29 @@ pub async fn request(state: &AppState, email: &str) -> crate::Result<()> {
     tc.insert("name", &user.display_name);
     tc.insert("link", &link);
     tc.insert("minutes", &(lifetime / 60).to_string());
-    tc.insert("site_title", strings.get("svc_site_title").map(String::as_str).unwrap_or("Madoguchi"));
-    let body = state.theme.render("service/mail/password_reset.txt", &tc).context("rendering the reset mail")?;
-    let subject = strings.get("mail_reset_subject").cloned().unwrap_or_else(|| "Password reset".into());
+    tc.insert(
+        "site_title",
+        strings
+            .get("svc_site_title")
+            .map(String::as_str)
+            .unwrap_or("Madoguchi"),
+    );
+    let body = state
+        .theme
+        .render("service/mail/password_reset.txt", &tc)
+        .context("rendering the reset mail")?;
+    let subject = strings
+        .get("mail_reset_subject")
+        .cloned()
+        .unwrap_or_else(|| "Password reset".into());
     state
         .mailer
-        .send(OutgoingMail { to: user.email.clone(), to_name: user.display_name.clone(), subject, body })
+        .send(OutgoingMail {
+            to: user.email.clone(),
+            to_name: user.display_name.clone(),
+            subject,
+            body,
+        })
         .await?;
     tracing::info!(user_id = user.id, "password reset mail sent");
     Ok(())
@@ -55,7 +81,11 @@ pub async fn check(state: &AppState, token: &str) -> crate::Result<Option<User>>
 /// Uses the token to set `password`: atomically marks the token used, stores the new hash
 /// (which kills the user's other tokens) and ends all the user's sessions. `None` when the
 /// token is no longer good.
-pub async fn complete(state: &AppState, token: &str, password: &Password) -> crate::Result<Option<User>> {
+pub async fn complete(
+    state: &AppState,
+    token: &str,
+    password: &Password,
+) -> crate::Result<Option<User>> {
     if !super::is_token_shaped(token) {
         return Ok(None);
     }

@@ -36,12 +36,23 @@ pub async fn create(state: &AppState, user_id: Option<i64>) -> crate::Result<(St
         last_seen_at: now,
     };
     sessions::insert(&state.db, &row).await?;
-    Ok((id, Session { id_hash: row.id_hash, user_id, csrf_token: row.csrf_token, created_at: now }))
+    Ok((
+        id,
+        Session {
+            id_hash: row.id_hash,
+            user_id,
+            csrf_token: row.csrf_token,
+            created_at: now,
+        },
+    ))
 }
 
 /// Looks up the session of a cookie value. Expired sessions are deleted and yield `None`;
 /// live ones are touched (at most once a minute).
-pub async fn load(state: &AppState, cookie_value: &str) -> crate::Result<Option<(Session, Option<User>)>> {
+pub async fn load(
+    state: &AppState,
+    cookie_value: &str,
+) -> crate::Result<Option<(Session, Option<User>)>> {
     if !super::is_token_shaped(cookie_value) {
         return Ok(None);
     }
@@ -66,7 +77,12 @@ pub async fn load(state: &AppState, cookie_value: &str) -> crate::Result<Option<
         },
         None => None,
     };
-    let session = Session { id_hash, user_id: row.user_id, csrf_token: row.csrf_token, created_at: row.created_at };
+    let session = Session {
+        id_hash,
+        user_id: row.user_id,
+        csrf_token: row.csrf_token,
+        created_at: row.created_at,
+    };
     Ok(Some((session, user)))
 }
 
@@ -74,14 +90,26 @@ pub async fn load(state: &AppState, cookie_value: &str) -> crate::Result<Option<
 /// the service is reached over https. No `Max-Age`: the browser forgets it when closed,
 /// and the server enforces both timeouts anyway.
 pub fn set_cookie(config: &Config, value: &str) -> HeaderValue {
-    let secure = if config.secure_cookies() { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{COOKIE}={value}; HttpOnly; SameSite=Lax; Path=/{secure}"))
-        .expect("a base64url token is a valid header value")
+    let secure = if config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={value}; HttpOnly; SameSite=Lax; Path=/{secure}"
+    ))
+    .expect("a base64url token is a valid header value")
 }
 
 /// `Set-Cookie` that removes the session cookie.
 pub fn clear_cookie(config: &Config) -> HeaderValue {
-    let secure = if config.secure_cookies() { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0{secure}"))
-        .expect("a constant header value")
+    let secure = if config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0{secure}"
+    ))
+    .expect("a constant header value")
 }

@@ -20,15 +20,28 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// The session of the request, or a new anonymous one (with its Set-Cookie).
-async fn pre_session(state: &AppState, ctx: &Ctx) -> crate::Result<(String, Vec<(HeaderName, HeaderValue)>)> {
+async fn pre_session(
+    state: &AppState,
+    ctx: &Ctx,
+) -> crate::Result<(String, Vec<(HeaderName, HeaderValue)>)> {
     if let Some(s) = &ctx.session {
         return Ok((s.csrf_token.clone(), Vec::new()));
     }
     let (cookie, s) = session::create(state, None).await?;
-    Ok((s.csrf_token, vec![(header::SET_COOKIE, session::set_cookie(&state.config, &cookie))]))
+    Ok((
+        s.csrf_token,
+        vec![(
+            header::SET_COOKIE,
+            session::set_cookie(&state.config, &cookie),
+        )],
+    ))
 }
 
-fn with_headers(status: StatusCode, headers: Vec<(HeaderName, HeaderValue)>, body: impl IntoResponse) -> Response {
+fn with_headers(
+    status: StatusCode,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: impl IntoResponse,
+) -> Response {
     let mut response = (status, body).into_response();
     for (name, value) in headers {
         response.headers_mut().append(name, value);
@@ -43,7 +56,11 @@ pub struct NextQuery {
 }
 
 /// `GET /login`. A logged-in user goes straight on.
-pub async fn login_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NextQuery>) -> crate::Result<Response> {
+pub async fn login_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NextQuery>,
+) -> crate::Result<Response> {
     if ctx.user.is_some() {
         return Ok(see_other(safe_next(&q.next), Vec::new()));
     }
@@ -52,12 +69,21 @@ pub async fn login_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query
     Ok(with_headers(StatusCode::OK, headers, page))
 }
 
-fn render_login(ctx: &Ctx, csrf: &str, email: &str, next: &str, error: Option<&str>) -> crate::Result<impl IntoResponse> {
+fn render_login(
+    ctx: &Ctx,
+    csrf: &str,
+    email: &str,
+    next: &str,
+    error: Option<&str>,
+) -> crate::Result<impl IntoResponse> {
     let mut tc = tera::Context::new();
     tc.insert("csrf", csrf);
     tc.insert("email", email);
     tc.insert("next", next);
-    tc.insert("error", &error.map(|k| ctx.strings().get(k).cloned().unwrap_or_default()));
+    tc.insert(
+        "error",
+        &error.map(|k| ctx.strings().get(k).cloned().unwrap_or_default()),
+    );
     ctx.render("service/login.html", "svc_login_title", tc)
 }
 
@@ -72,7 +98,11 @@ pub struct LoginForm {
 }
 
 /// `POST /login`.
-pub async fn login(State(state): State<AppState>, ctx: Ctx, CsrfForm(form): CsrfForm<LoginForm>) -> crate::Result<Response> {
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> crate::Result<Response> {
     match login::attempt(&state, &form.email, &form.password, ctx.client_ip).await {
         Ok(user) => {
             if let Some(old) = &ctx.session {
@@ -80,11 +110,27 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, CsrfForm(form): Csrf
             }
             let (cookie, _) = session::create(&state, Some(user.id)).await?;
             tracing::info!(user_id = user.id, "login");
-            Ok(see_other(safe_next(&form.next), vec![(header::SET_COOKIE, session::set_cookie(&state.config, &cookie))]))
+            Ok(see_other(
+                safe_next(&form.next),
+                vec![(
+                    header::SET_COOKIE,
+                    session::set_cookie(&state.config, &cookie),
+                )],
+            ))
         }
         Err(LoginError::InvalidCredentials) => {
-            let csrf = ctx.session.as_ref().map(|s| s.csrf_token.clone()).unwrap_or_default();
-            let page = render_login(&ctx, &csrf, form.email.trim(), safe_next(&form.next), Some("svc_login_failed"))?;
+            let csrf = ctx
+                .session
+                .as_ref()
+                .map(|s| s.csrf_token.clone())
+                .unwrap_or_default();
+            let page = render_login(
+                &ctx,
+                &csrf,
+                form.email.trim(),
+                safe_next(&form.next),
+                Some("svc_login_failed"),
+            )?;
             Ok((StatusCode::UNAUTHORIZED, page).into_response())
         }
         Err(LoginError::Throttled(retry_after)) => Err(Error::TooManyRequests { retry_after }),
@@ -96,12 +142,19 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, CsrfForm(form): Csrf
 pub struct EmptyForm {}
 
 /// `POST /logout`: deletes the session row and clears the cookie.
-pub async fn logout(State(state): State<AppState>, ctx: Ctx, CsrfForm(_): CsrfForm<EmptyForm>) -> crate::Result<Response> {
+pub async fn logout(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> crate::Result<Response> {
     if let Some(s) = &ctx.session {
         sessions::delete(&state.db, &s.id_hash).await?;
         tracing::info!(user_id = ?s.user_id, "logout");
     }
-    Ok(see_other("/login", vec![(header::SET_COOKIE, session::clear_cookie(&state.config))]))
+    Ok(see_other(
+        "/login",
+        vec![(header::SET_COOKIE, session::clear_cookie(&state.config))],
+    ))
 }
 
 /// `GET /forgot`.
@@ -122,7 +175,11 @@ pub struct ForgotForm {
 
 /// `POST /forgot`: always the same answer. The lookup and the mail run in the
 /// background, so the answer's timing does not tell whether the address has an account.
-pub async fn forgot(State(state): State<AppState>, ctx: Ctx, CsrfForm(form): CsrfForm<ForgotForm>) -> crate::Result<Response> {
+pub async fn forgot(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<ForgotForm>,
+) -> crate::Result<Response> {
     let background = state.clone();
     tokio::spawn(async move {
         if let Err(e) = reset_flow::request(&background, &form.email).await {
@@ -132,12 +189,18 @@ pub async fn forgot(State(state): State<AppState>, ctx: Ctx, CsrfForm(form): Csr
     let mut tc = tera::Context::new();
     tc.insert("csrf", &ctx.session.as_ref().map(|s| s.csrf_token.clone()));
     tc.insert("sent", &true);
-    Ok(ctx.render("service/forgot.html", "svc_forgot_title", tc)?.into_response())
+    Ok(ctx
+        .render("service/forgot.html", "svc_forgot_title", tc)?
+        .into_response())
 }
 
 /// `GET /reset/{token}`: the new-password form, or a page saying the link is no longer
 /// valid (same page for unknown, used and expired tokens).
-pub async fn reset_form(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> crate::Result<Response> {
+pub async fn reset_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> crate::Result<Response> {
     if reset_flow::check(&state, &token).await?.is_none() {
         return invalid_link(&ctx);
     }
@@ -147,11 +210,20 @@ pub async fn reset_form(State(state): State<AppState>, ctx: Ctx, Path(token): Pa
 }
 
 fn invalid_link(ctx: &Ctx) -> crate::Result<Response> {
-    let page = ctx.render("service/reset_invalid.html", "svc_reset_invalid_title", tera::Context::new())?;
+    let page = ctx.render(
+        "service/reset_invalid.html",
+        "svc_reset_invalid_title",
+        tera::Context::new(),
+    )?;
     Ok((StatusCode::NOT_FOUND, page).into_response())
 }
 
-fn render_reset(ctx: &Ctx, csrf: &str, token: &str, errors: &BTreeMap<&str, String>) -> crate::Result<impl IntoResponse> {
+fn render_reset(
+    ctx: &Ctx,
+    csrf: &str,
+    token: &str,
+    errors: &BTreeMap<&str, String>,
+) -> crate::Result<impl IntoResponse> {
     let mut tc = tera::Context::new();
     tc.insert("csrf", csrf);
     tc.insert("token", token);
@@ -188,10 +260,20 @@ pub async fn reset(
         }
     };
     if form.password != form.confirm {
-        errors.insert("confirm", ctx.strings().get("err_confirm_mismatch").cloned().unwrap_or_default());
+        errors.insert(
+            "confirm",
+            ctx.strings()
+                .get("err_confirm_mismatch")
+                .cloned()
+                .unwrap_or_default(),
+        );
     }
     let (Some(password), true) = (password, errors.is_empty()) else {
-        let csrf = ctx.session.as_ref().map(|s| s.csrf_token.clone()).unwrap_or_default();
+        let csrf = ctx
+            .session
+            .as_ref()
+            .map(|s| s.csrf_token.clone())
+            .unwrap_or_default();
         let page = render_reset(&ctx, &csrf, &token, &errors)?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
@@ -202,5 +284,11 @@ pub async fn reset(
         sessions::delete(&state.db, &old.id_hash).await?;
     }
     let (cookie, _) = session::create(&state, Some(user.id)).await?;
-    Ok(see_other("/home?reset=1", vec![(header::SET_COOKIE, session::set_cookie(&state.config, &cookie))]))
+    Ok(see_other(
+        "/home?reset=1",
+        vec![(
+            header::SET_COOKIE,
+            session::set_cookie(&state.config, &cookie),
+        )],
+    ))
 }

@@ -46,9 +46,28 @@ impl PageContext {
         tc.insert("lang", self.lang.code());
         tc.insert("t", &*self.strings);
         tc.insert("assets", "/static/");
-        tc.insert("site_title", self.strings.get("svc_site_title").map(String::as_str).unwrap_or("Madoguchi"));
-        tc.insert("home_url", if self.user_name.is_some() { "/home" } else { "/" });
-        tc.insert("title", self.strings.get(title_key).map(String::as_str).unwrap_or(title_key));
+        tc.insert(
+            "site_title",
+            self.strings
+                .get("svc_site_title")
+                .map(String::as_str)
+                .unwrap_or("Madoguchi"),
+        );
+        tc.insert(
+            "home_url",
+            if self.user_name.is_some() {
+                "/home"
+            } else {
+                "/"
+            },
+        );
+        tc.insert(
+            "title",
+            self.strings
+                .get(title_key)
+                .map(String::as_str)
+                .unwrap_or(title_key),
+        );
         tc.insert("user_name", &self.user_name);
         tc.insert("is_agent", &self.is_agent);
         tc.insert("csrf", &self.csrf);
@@ -58,7 +77,14 @@ impl PageContext {
         };
         let path = self.path.split('?').next().unwrap_or("/");
         tc.insert("lang_switch_url", &format!("{path}?lang={}", other.code()));
-        tc.insert("lang_switch_label", if other == Language::En { "English" } else { "日本語" });
+        tc.insert(
+            "lang_switch_label",
+            if other == Language::En {
+                "English"
+            } else {
+                "日本語"
+            },
+        );
         tc
     }
 }
@@ -80,10 +106,19 @@ pub struct Ctx {
 
 impl Ctx {
     /// Renders a template with the layout's variables plus `extra`.
-    pub fn render(&self, template: &str, title_key: &str, extra: tera::Context) -> crate::Result<Html<String>> {
+    pub fn render(
+        &self,
+        template: &str,
+        title_key: &str,
+        extra: tera::Context,
+    ) -> crate::Result<Html<String>> {
         let mut tc = self.page.base_context(title_key);
         tc.extend(extra);
-        self.page.theme.render(template, &tc).map(Html).map_err(|e| crate::Error::Internal(e.into()))
+        self.page
+            .theme
+            .render(template, &tc)
+            .map(Html)
+            .map_err(|e| crate::Error::Internal(e.into()))
     }
 
     pub fn strings(&self) -> &Strings {
@@ -95,11 +130,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = crate::Error;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Ctx>()
-            .cloned()
-            .ok_or_else(|| crate::Error::Internal(anyhow::anyhow!("the context middleware did not run")))
+        parts.extensions.get::<Ctx>().cloned().ok_or_else(|| {
+            crate::Error::Internal(anyhow::anyhow!("the context middleware did not run"))
+        })
     }
 }
 
@@ -136,7 +169,13 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAdd
         .flat_map(|v| v.split(','))
         .filter_map(|s| s.trim().parse::<IpAddr>().ok())
         .collect();
-    chain.iter().rev().find(|ip| !trusted.contains(ip)).or(chain.first()).copied().unwrap_or(peer)
+    chain
+        .iter()
+        .rev()
+        .find(|ip| !trusted.contains(ip))
+        .or(chain.first())
+        .copied()
+        .unwrap_or(peer)
 }
 
 /// The middleware: loads the session and user, picks the language, then runs the handler
@@ -144,7 +183,11 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAdd
 pub async fn middleware(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let is_api = path == "/api" || path.starts_with("/api/");
-    let path_and_query = req.uri().path_and_query().map(|pq| pq.as_str().to_string()).unwrap_or_else(|| "/".into());
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
     let headers = req.headers();
     let chosen_lang = query_lang(req.uri().query());
     let mut lang = chosen_lang
@@ -181,17 +224,34 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     let (session, user) = match loaded {
         Ok(Some((session, user))) => (Some(session), user),
         Ok(None) => (None, None),
-        Err(e) => return PAGE.scope(page(lang, None, None), async move { e.into_response() }).await,
+        Err(e) => {
+            return PAGE
+                .scope(page(lang, None, None), async move { e.into_response() })
+                .await
+        }
     };
     if let Some(user) = &user {
         lang = user.language;
     }
-    let page = page(lang, user.as_ref(), session.as_ref().map(|s| s.csrf_token.clone()));
+    let page = page(
+        lang,
+        user.as_ref(),
+        session.as_ref().map(|s| s.csrf_token.clone()),
+    );
     let anonymous = user.is_none();
-    req.extensions_mut().insert(Ctx { lang, session, user, client_ip, page: Arc::clone(&page) });
+    req.extensions_mut().insert(Ctx {
+        lang,
+        session,
+        user,
+        client_ip,
+        page: Arc::clone(&page),
+    });
     let mut response = PAGE.scope(page, next.run(req)).await;
     if let (Some(lang), true) = (chosen_lang, anonymous) {
-        let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
+        let cookie = format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            lang.code()
+        );
         if let Ok(v) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, v);
         }
@@ -207,17 +267,26 @@ mod tests {
     fn forwarded_for_is_honoured_only_from_trusted_proxies() {
         let proxy: IpAddr = "10.0.0.1".parse().unwrap();
         let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9, 198.51.100.7, 10.0.0.1"));
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("203.0.113.9, 198.51.100.7, 10.0.0.1"),
+        );
         let stranger: IpAddr = "192.0.2.1".parse().unwrap();
         assert_eq!(client_ip(stranger, &headers, &[proxy]), stranger);
-        assert_eq!(client_ip(proxy, &headers, &[proxy]), "198.51.100.7".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_ip(proxy, &headers, &[proxy]),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
         assert_eq!(client_ip(proxy, &HeaderMap::new(), &[proxy]), proxy);
     }
 
     #[test]
     fn cookies_and_lang_query_are_read() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_static("a=1; lang=en; mdg_session=xyz"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; lang=en; mdg_session=xyz"),
+        );
         assert_eq!(cookie(&headers, "lang").as_deref(), Some("en"));
         assert_eq!(cookie(&headers, "mdg_session").as_deref(), Some("xyz"));
         assert_eq!(cookie(&headers, "b"), None);

@@ -28,7 +28,10 @@ pub async fn home(
     let block = accounts::can_open_tickets(&user, company.as_ref(), accounts::today(&state)).err();
     let mut tc = tera::Context::new();
     tc.insert("company", &company.as_ref().map(|c| c.name.clone()));
-    tc.insert("contract_notice", &block.map(|b| b.message().translate(ctx.strings())));
+    tc.insert(
+        "contract_notice",
+        &block.map(|b| b.message().translate(ctx.strings())),
+    );
     tc.insert("password_reset", &q.reset.is_some());
     ctx.render("service/home.html", "svc_home_title", tc)
 }

@@ -34,28 +34,66 @@ enum Caching {
 
 /// `/…`: the public edition.
 pub async fn public_edition(State(state): State<AppState>, uri: Uri) -> Response {
-    serve(&state.config.site_dir.join("public"), "/", uri.path(), Caching::Public, true).await
+    serve(
+        &state.config.site_dir.join("public"),
+        "/",
+        uri.path(),
+        Caching::Public,
+        true,
+    )
+    .await
 }
 
 /// `/kb/…`: the customer edition, for logged-in users.
-pub async fn customer_edition(State(state): State<AppState>, _user: CurrentUser, uri: Uri) -> Response {
-    serve(&state.config.site_dir.join("customer"), "/kb/", uri.path(), Caching::Private, true).await
+pub async fn customer_edition(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    uri: Uri,
+) -> Response {
+    serve(
+        &state.config.site_dir.join("customer"),
+        "/kb/",
+        uri.path(),
+        Caching::Private,
+        true,
+    )
+    .await
 }
 
 /// `/agent/kb/…`: the internal edition, for agents.
-pub async fn internal_edition(State(state): State<AppState>, _agent: CurrentAgent, uri: Uri) -> Response {
-    serve(&state.config.site_dir.join("internal"), "/agent/kb/", uri.path(), Caching::Private, true).await
+pub async fn internal_edition(
+    State(state): State<AppState>,
+    _agent: CurrentAgent,
+    uri: Uri,
+) -> Response {
+    serve(
+        &state.config.site_dir.join("internal"),
+        "/agent/kb/",
+        uri.path(),
+        Caching::Private,
+        true,
+    )
+    .await
 }
 
 /// `/static/…`: the theme's assets (CSS, JS, images).
 pub async fn theme_static(State(state): State<AppState>, uri: Uri) -> Response {
-    serve(&state.theme.static_dir(), "/static/", uri.path(), Caching::Public, false).await
+    serve(
+        &state.theme.static_dir(),
+        "/static/",
+        uri.path(),
+        Caching::Public,
+        false,
+    )
+    .await
 }
 
 /// The clean segments of a request path below `mount`, or `None` if any is unsafe.
 fn segments(mount: &str, path: &str) -> Option<Vec<String>> {
     let rel = path.strip_prefix(mount).unwrap_or("");
-    let decoded = percent_encoding::percent_decode_str(rel).decode_utf8().ok()?;
+    let decoded = percent_encoding::percent_decode_str(rel)
+        .decode_utf8()
+        .ok()?;
     let mut out = Vec::new();
     for seg in decoded.split('/') {
         if seg.is_empty() || seg == "." {
@@ -87,8 +125,11 @@ async fn serve(root: &Path, mount: &str, path: &str, caching: Caching, pages: bo
             if !location.ends_with('/') {
                 location.push('/');
             }
-            let location: String =
-                location.split('/').map(|s| percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()).collect::<Vec<_>>().join("/");
+            let location: String = location
+                .split('/')
+                .map(|s| percent_encoding::utf8_percent_encode(s, SEGMENT).to_string())
+                .collect::<Vec<_>>()
+                .join("/");
             return Redirect::permanent(&location).into_response();
         }
         file.push("index.html");
@@ -103,12 +144,24 @@ async fn serve(root: &Path, mount: &str, path: &str, caching: Caching, pages: bo
 }
 
 /// Characters escaped in a path segment of a redirect.
-const SEGMENT: &percent_encoding::AsciiSet =
-    &percent_encoding::CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'<').add(b'>').add(b'?').add(b'`').add(b'{').add(b'}');
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
 
 /// Whether `file`, symlinks resolved, lies inside `root`.
 async fn inside(root: &Path, file: &Path) -> bool {
-    match (tokio::fs::canonicalize(root).await, tokio::fs::canonicalize(file).await) {
+    match (
+        tokio::fs::canonicalize(root).await,
+        tokio::fs::canonicalize(file).await,
+    ) {
         (Ok(root), Ok(file)) => file.starts_with(root),
         _ => false,
     }
@@ -133,15 +186,25 @@ async fn not_found(root: &Path, segs: &[String], pages: bool) -> Response {
 fn file_response(status: StatusCode, file: &Path, bytes: Vec<u8>, caching: Caching) -> Response {
     let mut response = (status, bytes).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(file)));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(file)),
+    );
     if let (Caching::Public, StatusCode::OK) = (caching, status) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=300"),
+        );
     }
     response
 }
 
 fn content_type(file: &Path) -> &'static str {
-    let ext = file.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
+    let ext = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
     match ext.as_str() {
         "html" | "htm" => "text/html; charset=utf-8",
         "css" => "text/css; charset=utf-8",
@@ -172,10 +235,24 @@ mod tests {
 
     #[test]
     fn unsafe_segments_are_refused() {
-        assert_eq!(segments("/kb/", "/kb/a/b.html"), Some(vec!["a".into(), "b.html".into()]));
+        assert_eq!(
+            segments("/kb/", "/kb/a/b.html"),
+            Some(vec!["a".into(), "b.html".into()])
+        );
         assert_eq!(segments("/kb/", "/kb/"), Some(vec![]));
-        assert_eq!(segments("/kb/", "/kb/%E3%82%88/x"), Some(vec!["よ".into(), "x".into()]));
-        for bad in ["/kb/../internal/x", "/kb/%2e%2e/x", "/kb/..%2Fx", "/kb/a%5C..%5Cb", "/kb/.git/config", "/kb/a%00b", "/kb/%ff"] {
+        assert_eq!(
+            segments("/kb/", "/kb/%E3%82%88/x"),
+            Some(vec!["よ".into(), "x".into()])
+        );
+        for bad in [
+            "/kb/../internal/x",
+            "/kb/%2e%2e/x",
+            "/kb/..%2Fx",
+            "/kb/a%5C..%5Cb",
+            "/kb/.git/config",
+            "/kb/a%00b",
+            "/kb/%ff",
+        ] {
             assert_eq!(segments("/kb/", bad), None, "{bad}");
         }
     }

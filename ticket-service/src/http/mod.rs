@@ -25,7 +25,8 @@ use tracing::Instrument;
 
 /// The Content-Security-Policy of every response, static files included. No inline
 /// scripts or styles anywhere.
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+pub const CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                        frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
 /// Builds the whole router.
@@ -44,12 +45,18 @@ pub fn router(state: AppState) -> Router {
         .route("/kb", get(|| async { Redirect::permanent("/kb/") }))
         .route("/kb/", get(kb::customer_edition))
         .route("/kb/{*path}", get(kb::customer_edition))
-        .route("/agent/kb", get(|| async { Redirect::permanent("/agent/kb/") }))
+        .route(
+            "/agent/kb",
+            get(|| async { Redirect::permanent("/agent/kb/") }),
+        )
         .route("/agent/kb/", get(kb::internal_edition))
         .route("/agent/kb/{*path}", get(kb::internal_edition))
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found))
-        .route_layer(middleware::from_fn_with_state(state.clone(), context::middleware));
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            context::middleware,
+        ));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -71,23 +78,42 @@ async fn not_found() -> crate::Error {
 async fn security_headers(req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     response
 }
 
 /// One span per request with method and path; reset tokens in paths are not logged.
 async fn trace_requests(req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let shown = if path.starts_with("/reset/") { "/reset/…" } else { path };
+    let shown = if path.starts_with("/reset/") {
+        "/reset/…"
+    } else {
+        path
+    };
     let span = tracing::info_span!("request", method = %req.method(), path = %shown);
     let started = std::time::Instant::now();
     async move {
         let response = next.run(req).await;
-        tracing::info!(status = response.status().as_u16(), millis = started.elapsed().as_millis() as u64, "response");
+        tracing::info!(
+            status = response.status().as_u16(),
+            millis = started.elapsed().as_millis() as u64,
+            "response"
+        );
         response
     }
     .instrument(span)
@@ -130,7 +156,15 @@ mod tests {
     fn next_must_stay_on_this_site() {
         assert_eq!(safe_next("/kb/faq/12"), "/kb/faq/12");
         assert_eq!(safe_next("/settings?x=1"), "/settings?x=1");
-        for bad in ["//evil.example", "/\\evil.example", "https://evil.example", "evil", "", "/\t/evil", "/a\\b"] {
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "evil",
+            "",
+            "/\t/evil",
+            "/a\\b",
+        ] {
             assert_eq!(safe_next(bad), "/home", "{bad:?}");
         }
     }

@@ -64,7 +64,12 @@ impl PreferencesForm {
             errors.insert("page_size", e.clone());
         }
         match (language, time_zone, refresh, page_size) {
-            (Ok(language), Ok(time_zone), Ok(refresh), Ok(page_size)) => Ok(Preferences { language, time_zone, refresh, page_size }),
+            (Ok(language), Ok(time_zone), Ok(refresh), Ok(page_size)) => Ok(Preferences {
+                language,
+                time_zone,
+                refresh,
+                page_size,
+            }),
             _ => Err(errors),
         }
     }
@@ -77,13 +82,23 @@ pub struct SettingsQuery {
 }
 
 /// `GET /settings`.
-pub async fn show(CurrentUser { ctx, user, .. }: CurrentUser, Query(q): Query<SettingsQuery>) -> crate::Result<Response> {
+pub async fn show(
+    CurrentUser { ctx, user, .. }: CurrentUser,
+    Query(q): Query<SettingsQuery>,
+) -> crate::Result<Response> {
     let notice = match q.saved.as_deref() {
         Some("password") => Some("svc_settings_password_saved"),
         Some("preferences") => Some("svc_settings_preferences_saved"),
         _ => None,
     };
-    render(&ctx, &PreferencesForm::of(&user), &BTreeMap::new(), &BTreeMap::new(), notice, StatusCode::OK)
+    render(
+        &ctx,
+        &PreferencesForm::of(&user),
+        &BTreeMap::new(),
+        &BTreeMap::new(),
+        notice,
+        StatusCode::OK,
+    )
 }
 
 fn render(
@@ -98,7 +113,10 @@ fn render(
     let translate = |m: &BTreeMap<&'static str, FieldError>| -> BTreeMap<&'static str, String> {
         m.iter().map(|(k, v)| (*k, v.translate(strings))).collect()
     };
-    let minutes = strings.get("svc_minutes").cloned().unwrap_or_else(|| "{n}".into());
+    let minutes = strings
+        .get("svc_minutes")
+        .cloned()
+        .unwrap_or_else(|| "{n}".into());
     let refresh_choices: Vec<(String, String)> = RefreshInterval::CHOICES
         .iter()
         .map(|&m| {
@@ -118,7 +136,10 @@ fn render(
     tc.insert("languages", &[("ja", "日本語"), ("en", "English")]);
     tc.insert("time_zones", TimeZone::all_names());
     // A typed name that is not a zone stays visible as the selected (invalid) option.
-    tc.insert("time_zone_known", &TimeZone::parse(&values.time_zone).is_ok());
+    tc.insert(
+        "time_zone_known",
+        &TimeZone::parse(&values.time_zone).is_ok(),
+    );
     tc.insert("refresh_choices", &refresh_choices);
     tc.insert("page_sizes", &PageSize::CHOICES);
     tc.insert("min_chars", &Password::MIN_CHARS.to_string());
@@ -137,7 +158,14 @@ pub async fn update_preferences(
             users::update_preferences(&state.db, user.id, &prefs).await?;
             Ok(see_other("/settings?saved=preferences", Vec::new()))
         }
-        Err(errors) => render(&ctx, &form, &errors, &BTreeMap::new(), None, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(errors) => render(
+            &ctx,
+            &form,
+            &errors,
+            &BTreeMap::new(),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     }
 }
 
@@ -160,11 +188,19 @@ pub async fn change_password(
 ) -> crate::Result<Response> {
     let mut errors = BTreeMap::new();
     let current_ok = form.current.chars().count() <= Password::MAX_CHARS
-        && matches!(state.hasher.verify(&form.current, Some(&user.password_hash)).await?, Verified::Valid { .. });
+        && matches!(
+            state
+                .hasher
+                .verify(&form.current, Some(&user.password_hash))
+                .await?,
+            Verified::Valid { .. }
+        );
     if !current_ok {
         errors.insert("current", FieldError::new("err_current_password_wrong"));
     }
-    let new = Password::parse(&form.new).map_err(|e| errors.insert("new", e)).ok();
+    let new = Password::parse(&form.new)
+        .map_err(|e| errors.insert("new", e))
+        .ok();
     if form.new != form.confirm {
         errors.insert("confirm", FieldError::new("err_confirm_mismatch"));
     }
@@ -173,6 +209,13 @@ pub async fn change_password(
             accounts::set_password(&state, user.id, &new, Some(&session.id_hash)).await?;
             Ok(see_other("/settings?saved=password", Vec::new()))
         }
-        _ => render(&ctx, &PreferencesForm::of(&user), &BTreeMap::new(), &errors, None, StatusCode::UNPROCESSABLE_ENTITY),
+        _ => render(
+            &ctx,
+            &PreferencesForm::of(&user),
+            &BTreeMap::new(),
+            &errors,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     }
 }

@@ -30,7 +30,13 @@ fn from_row(row: &AnyRow) -> Result<Company, Error> {
 }
 
 /// Inserts a company; a taken name is a validation error on `name`.
-pub async fn insert(db: &Db, name: &str, start: NaiveDate, end: NaiveDate, now: i64) -> Result<i64, Error> {
+pub async fn insert(
+    db: &Db,
+    name: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+    now: i64,
+) -> Result<i64, Error> {
     let row = sqlx::query(
         "INSERT INTO companies (name, contract_start, contract_end, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -51,24 +57,27 @@ pub async fn insert(db: &Db, name: &str, start: NaiveDate, end: NaiveDate, now: 
 }
 
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Company>, Error> {
-    let row = sqlx::query("SELECT id, name, contract_start, contract_end FROM companies WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
+    let row =
+        sqlx::query("SELECT id, name, contract_start, contract_end FROM companies WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 pub async fn by_name(db: &Db, name: &str) -> Result<Option<Company>, Error> {
-    let row = sqlx::query("SELECT id, name, contract_start, contract_end FROM companies WHERE name = $1")
-        .bind(name)
-        .fetch_optional(db.pool())
-        .await?;
+    let row =
+        sqlx::query("SELECT id, name, contract_start, contract_end FROM companies WHERE name = $1")
+            .bind(name)
+            .fetch_optional(db.pool())
+            .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 pub async fn list(db: &Db) -> Result<Vec<Company>, Error> {
-    let rows = sqlx::query("SELECT id, name, contract_start, contract_end FROM companies ORDER BY name")
-        .fetch_all(db.pool())
-        .await?;
+    let rows =
+        sqlx::query("SELECT id, name, contract_start, contract_end FROM companies ORDER BY name")
+            .fetch_all(db.pool())
+            .await?;
     rows.iter().map(from_row).collect()
 }

@@ -80,13 +80,19 @@ impl Db {
                 Box::pin(async move {
                     conn.execute("PRAGMA journal_mode = WAL").await?;
                     conn.execute("PRAGMA synchronous = FULL").await?;
-                    conn.execute(format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str()).await?;
+                    conn.execute(
+                        format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str(),
+                    )
+                    .await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     Ok(())
                 })
             });
         }
-        let pool = options.connect(&url).await.context("cannot connect to the database")?;
+        let pool = options
+            .connect(&url)
+            .await
+            .context("cannot connect to the database")?;
         let db = Db { pool, backend };
         if backend == Backend::Sqlite {
             db.check_sqlite_settings().await?;
@@ -100,7 +106,10 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await.context("database migration failed")?;
+        migrator
+            .run(&self.pool)
+            .await
+            .context("database migration failed")?;
         Ok(())
     }
 
@@ -114,7 +123,10 @@ impl Db {
 
     /// `SELECT 1`: whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
     }
 
     /// Closes the pool (waits for connections to be returned).
@@ -125,12 +137,28 @@ impl Db {
     /// Reads the per-connection SQLite settings back and refuses to run without them.
     async fn check_sqlite_settings(&self) -> anyhow::Result<()> {
         let mut conn = self.pool.acquire().await?;
-        let journal: String = sqlx::query("PRAGMA journal_mode").fetch_one(&mut *conn).await?.try_get(0)?;
-        let synchronous: i64 = sqlx::query("PRAGMA synchronous").fetch_one(&mut *conn).await?.try_get(0)?;
-        let busy: i64 = sqlx::query("PRAGMA busy_timeout").fetch_one(&mut *conn).await?.try_get(0)?;
-        let foreign_keys: i64 = sqlx::query("PRAGMA foreign_keys").fetch_one(&mut *conn).await?.try_get(0)?;
+        let journal: String = sqlx::query("PRAGMA journal_mode")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+        let synchronous: i64 = sqlx::query("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+        let busy: i64 = sqlx::query("PRAGMA busy_timeout")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+        let foreign_keys: i64 = sqlx::query("PRAGMA foreign_keys")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
         // synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA.
-        if !journal.eq_ignore_ascii_case("wal") || synchronous < 2 || busy < SQLITE_BUSY_TIMEOUT_MS || foreign_keys != 1 {
+        if !journal.eq_ignore_ascii_case("wal")
+            || synchronous < 2
+            || busy < SQLITE_BUSY_TIMEOUT_MS
+            || foreign_keys != 1
+        {
             bail!(
                 "SQLite settings not in effect: journal_mode={journal} synchronous={synchronous} \
                  busy_timeout={busy} foreign_keys={foreign_keys} (need wal, 2, {SQLITE_BUSY_TIMEOUT_MS}, 1)"
@@ -142,14 +170,18 @@ impl Db {
 
 /// Adds `mode=rwc` (create if missing) and creates the file's folder.
 fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     if path.is_empty() || path == ":memory:" {
         bail!("an in-memory SQLite database cannot be shared by the pool; give a file path");
     }
     if let Some(parent) = std::path::Path::new(path).parent() {
         if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
         }
     }
     Ok(if query.contains("mode=") {

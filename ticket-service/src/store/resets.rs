@@ -3,7 +3,13 @@
 use super::{col, Db};
 use sqlx::{Any, Transaction};
 
-pub async fn insert(db: &Db, token_hash: &str, user_id: i64, now: i64, expires_at: i64) -> Result<(), sqlx::Error> {
+pub async fn insert(
+    db: &Db,
+    token_hash: &str,
+    user_id: i64,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(token_hash)
         .bind(user_id)
@@ -41,7 +47,10 @@ pub async fn consume(db: &Db, token_hash: &str, now: i64) -> Result<Option<i64>,
 }
 
 /// Deletes every token of a user, inside the caller's transaction (password changes).
-pub(crate) async fn delete_for_user(tx: &mut Transaction<'_, Any>, user_id: i64) -> Result<(), sqlx::Error> {
+pub(crate) async fn delete_for_user(
+    tx: &mut Transaction<'_, Any>,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM password_resets WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut **tx)
@@ -50,9 +59,10 @@ pub(crate) async fn delete_for_user(tx: &mut Transaction<'_, Any>, user_id: i64)
 }
 
 pub async fn delete_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM password_resets WHERE expires_at <= $1 OR used_at IS NOT NULL")
-        .bind(now)
-        .execute(db.pool())
-        .await?;
+    let done =
+        sqlx::query("DELETE FROM password_resets WHERE expires_at <= $1 OR used_at IS NOT NULL")
+            .bind(now)
+            .execute(db.pool())
+            .await?;
     Ok(done.rows_affected())
 }

@@ -56,18 +56,28 @@ pub async fn touch(db: &Db, id_hash: &str, now: i64) -> Result<(), sqlx::Error> 
 }
 
 pub async fn delete(db: &Db, id_hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(db.pool()).await?;
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(db.pool())
+        .await?;
     Ok(())
 }
 
 /// Ends every session of a user (after a password reset).
 pub async fn delete_for_user(db: &Db, user_id: i64) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(db.pool()).await?;
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(db.pool())
+        .await?;
     Ok(done.rows_affected())
 }
 
 /// Ends every session of a user but one (after a password change on `/settings`).
-pub async fn delete_for_user_except(db: &Db, user_id: i64, keep_id_hash: &str) -> Result<u64, sqlx::Error> {
+pub async fn delete_for_user_except(
+    db: &Db,
+    user_id: i64,
+    keep_id_hash: &str,
+) -> Result<u64, sqlx::Error> {
     let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
         .bind(user_id)
         .bind(keep_id_hash)
@@ -85,7 +95,12 @@ pub async fn count_for_user(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
     col(&row, "n")
 }
 
-pub async fn delete_expired(db: &Db, now: i64, idle_secs: i64, absolute_secs: i64) -> Result<u64, sqlx::Error> {
+pub async fn delete_expired(
+    db: &Db,
+    now: i64,
+    idle_secs: i64,
+    absolute_secs: i64,
+) -> Result<u64, sqlx::Error> {
     let done = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
         .bind(now - idle_secs)
         .bind(now - absolute_secs)

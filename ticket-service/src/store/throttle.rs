@@ -13,7 +13,11 @@ pub async fn record_failure(db: &Db, key: &str, now: i64) -> Result<(), sqlx::Er
 }
 
 /// Failures of `key` after `since`: how many, and when the oldest of them happened.
-pub async fn failures_since(db: &Db, key: &str, since: i64) -> Result<(i64, Option<i64>), sqlx::Error> {
+pub async fn failures_since(
+    db: &Db,
+    key: &str,
+    since: i64,
+) -> Result<(i64, Option<i64>), sqlx::Error> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS n, MIN(failed_at) AS oldest FROM login_failures WHERE throttle_key = $1 AND failed_at > $2",
     )
@@ -26,7 +30,10 @@ pub async fn failures_since(db: &Db, key: &str, since: i64) -> Result<(i64, Opti
 
 /// Forgets the failures of `key` (a successful login clears its account's counter).
 pub async fn clear(db: &Db, key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1").bind(key).execute(db.pool()).await?;
+    sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1")
+        .bind(key)
+        .execute(db.pool())
+        .await?;
     Ok(())
 }
 

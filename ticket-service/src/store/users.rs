@@ -53,7 +53,8 @@ pub struct Preferences {
     pub page_size: PageSize,
 }
 
-const COLUMNS: &str = "id, kind, company_id, email, display_name, password_hash, language, time_zone, \
+const COLUMNS: &str =
+    "id, kind, company_id, email, display_name, password_hash, language, time_zone, \
                        refresh_minutes, page_size, created_at";
 
 fn from_row(row: &AnyRow) -> Result<User, Error> {

@@ -45,7 +45,8 @@ pub struct TestApp {
 }
 
 fn pg_admin_url() -> String {
-    std::env::var("MADOGUCHI_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("MADOGUCHI_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -59,14 +60,30 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
     write_fake_site(&site_dir);
     let mail_dir = dir.path().join("mail");
     let (url, pg) = match backend {
-        Backend::Sqlite => (format!("sqlite://{}", dir.path().join("test.db").display()), None),
+        Backend::Sqlite => (
+            format!("sqlite://{}", dir.path().join("test.db").display()),
+            None,
+        ),
         Backend::Postgres => {
             let admin = pg_admin_url();
-            let name = format!("mdg_test_{}", ticket_service::auth::random_token()[..16].to_lowercase().replace('-', "_"));
-            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL reachable");
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
+            let name = format!(
+                "mdg_test_{}",
+                ticket_service::auth::random_token()[..16]
+                    .to_lowercase()
+                    .replace('-', "_")
+            );
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("PostgreSQL reachable");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
             conn.close().await.ok();
-            let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin.clone());
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_string())
+                .unwrap_or(admin.clone());
             (format!("{base}/{name}"), Some((admin, name)))
         }
     };
@@ -78,11 +95,19 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
     config.site_dir = site_dir.clone();
     config.mail_dir = mail_dir.clone();
     tweak(&mut config);
-    let app = Application::build(config).await.expect("application starts");
+    let app = Application::build(config)
+        .await
+        .expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, state, mail_dir, _dir: dir, pg }
+    TestApp {
+        address,
+        state,
+        mail_dir,
+        _dir: dir,
+        pg,
+    }
 }
 
 impl Drop for TestApp {
@@ -90,10 +115,16 @@ impl Drop for TestApp {
         if let Some((admin, name)) = self.pg.take() {
             // Drop runs outside async; use a small runtime on another thread.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
                 rt.block_on(async {
                     if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut conn)
+                                .await;
                     }
                 });
             })
@@ -109,19 +140,38 @@ fn write(path: &Path, text: &str) {
 
 /// A tiny site: three editions, each with index, 404, an asset and `en/`.
 fn write_fake_site(site: &Path) {
-    for (edition, label) in [("public", "PUBLIC"), ("customer", "CUSTOMER"), ("internal", "INTERNAL")] {
+    for (edition, label) in [
+        ("public", "PUBLIC"),
+        ("customer", "CUSTOMER"),
+        ("internal", "INTERNAL"),
+    ] {
         let root = site.join(edition);
         write(&root.join("index.html"), &format!("<h1>{label} HOME</h1>"));
-        write(&root.join("404.html"), &format!("<h1>{label} NOT FOUND</h1>"));
-        write(&root.join("en/index.html"), &format!("<h1>{label} EN HOME</h1>"));
-        write(&root.join("en/404.html"), &format!("<h1>{label} EN NOT FOUND</h1>"));
+        write(
+            &root.join("404.html"),
+            &format!("<h1>{label} NOT FOUND</h1>"),
+        );
+        write(
+            &root.join("en/index.html"),
+            &format!("<h1>{label} EN HOME</h1>"),
+        );
+        write(
+            &root.join("en/404.html"),
+            &format!("<h1>{label} EN NOT FOUND</h1>"),
+        );
         write(&root.join("assets/site.css"), "body { color: black; }");
-        write(&root.join("faq/index.html"), &format!("<h1>{label} FAQ FOLDER</h1>"));
+        write(
+            &root.join("faq/index.html"),
+            &format!("<h1>{label} FAQ FOLDER</h1>"),
+        );
     }
     write(&site.join("internal/secret.html"), "INTERNAL SECRET");
     write(&site.join("secret.txt"), "OUTSIDE THE EDITIONS");
     // A page in the public edition that must never shadow the service's own route.
-    write(&site.join("public/login/index.html"), "FAKE LOGIN FROM THE PUBLIC EDITION");
+    write(
+        &site.join("public/login/index.html"),
+        "FAKE LOGIN FROM THE PUBLIC EDITION",
+    );
 }
 
 impl TestApp {
@@ -131,27 +181,56 @@ impl TestApp {
 
     /// A browser-like client: keeps cookies, does not follow redirects.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .expect("client")
     }
 
     pub async fn get(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
         client.get(self.url(path)).send().await.expect("request")
     }
 
-    pub async fn post_form(&self, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        client.post(self.url(path)).form(form).send().await.expect("request")
+    pub async fn post_form(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// GETs `form_page` and returns the CSRF token of its form.
     pub async fn csrf(&self, client: &reqwest::Client, form_page: &str) -> String {
-        let html = self.get(client, form_page).await.text().await.expect("body");
+        let html = self
+            .get(client, form_page)
+            .await
+            .text()
+            .await
+            .expect("body");
         csrf_from(&html).unwrap_or_else(|| panic!("no CSRF token on {form_page}: {html}"))
     }
 
     /// Logs in through the form; returns the response of the POST.
-    pub async fn login(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+    pub async fn login(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
         let csrf = self.csrf(client, "/login").await;
-        self.post_form(client, "/login", &[("csrf", &csrf), ("email", email), ("password", password)]).await
+        self.post_form(
+            client,
+            "/login",
+            &[("csrf", &csrf), ("email", email), ("password", password)],
+        )
+        .await
     }
 
     /// A client that is logged in as `email`.
@@ -171,48 +250,81 @@ impl TestApp {
 
     pub async fn add_company(&self, name: &str, start: &str, end: &str) -> i64 {
         let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
-        accounts::add_company(&self.state, name, d(start), d(end)).await.expect("company").id
+        accounts::add_company(&self.state, name, d(start), d(end))
+            .await
+            .expect("company")
+            .id
     }
 
     /// A customer of a company whose contract runs from 2000 to 2999.
     pub async fn add_customer(&self, email: &str, name: &str) -> User {
-        let company = match ticket_service::store::companies::by_name(&self.state.db, "テスト株式会社").await.expect("lookup") {
-            Some(c) => c.id,
-            None => self.add_company("テスト株式会社", "2000-01-01", "2999-12-31").await,
-        };
+        let company =
+            match ticket_service::store::companies::by_name(&self.state.db, "テスト株式会社")
+                .await
+                .expect("lookup")
+            {
+                Some(c) => c.id,
+                None => {
+                    self.add_company("テスト株式会社", "2000-01-01", "2999-12-31")
+                        .await
+                }
+            };
         self.add_customer_of(company, email, name).await
     }
 
     pub async fn add_customer_of(&self, company: i64, email: &str, name: &str) -> User {
-        self.add_user(UserKind::Customer, Some(company), email, name).await
+        self.add_user(UserKind::Customer, Some(company), email, name)
+            .await
     }
 
     pub async fn add_agent(&self, email: &str, name: &str) -> User {
         self.add_user(UserKind::Agent, None, email, name).await
     }
 
-    async fn add_user(&self, kind: UserKind, company: Option<i64>, email: &str, name: &str) -> User {
+    async fn add_user(
+        &self,
+        kind: UserKind,
+        company: Option<i64>,
+        email: &str,
+        name: &str,
+    ) -> User {
         let email = Email::parse(email).expect("email");
         let password = Password::parse(PASSWORD).expect("password");
-        accounts::add_user(&self.state, kind, company, &email, name, &password, kb_builder::Language::Ja)
-            .await
-            .expect("user")
+        accounts::add_user(
+            &self.state,
+            kind,
+            company,
+            &email,
+            name,
+            &password,
+            kb_builder::Language::Ja,
+        )
+        .await
+        .expect("user")
     }
 
     pub async fn user(&self, email: &str) -> User {
         let email = Email::parse(email).expect("email");
-        ticket_service::store::users::by_email(&self.state.db, &email).await.expect("lookup").expect("user exists")
+        ticket_service::store::users::by_email(&self.state.db, &email)
+            .await
+            .expect("lookup")
+            .expect("user exists")
     }
 
     /// The mails written so far, decoded: (headers, body text).
     pub fn mails(&self) -> Vec<(String, String)> {
-        let Ok(entries) = std::fs::read_dir(&self.mail_dir) else { return Vec::new() };
+        let Ok(entries) = std::fs::read_dir(&self.mail_dir) else {
+            return Vec::new();
+        };
         let mut files: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "eml"))
             .collect();
         files.sort();
-        files.iter().map(|f| decode_mail(&std::fs::read_to_string(f).expect("mail"))).collect()
+        files
+            .iter()
+            .map(|f| decode_mail(&std::fs::read_to_string(f).expect("mail")))
+            .collect()
     }
 
     /// Waits (up to 10 s) until `count` mails exist.
@@ -232,8 +344,13 @@ fn decode_mail(raw: &str) -> (String, String) {
     use base64::Engine as _;
     let (headers, body) = raw.split_once("\r\n\r\n").expect("headers and body");
     let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
-    let bytes = base64::engine::general_purpose::STANDARD.decode(compact).expect("base64 body");
-    (headers.to_string(), String::from_utf8(bytes).expect("utf-8 body"))
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .expect("base64 body");
+    (
+        headers.to_string(),
+        String::from_utf8(bytes).expect("utf-8 body"),
+    )
 }
 
 /// The CSRF token of the first form in `html`.
@@ -264,5 +381,9 @@ pub fn location(response: &reqwest::Response) -> String {
 
 /// The reset link in a mail body.
 pub fn reset_link(body: &str) -> String {
-    body.lines().find(|l| l.contains("/reset/")).expect("a reset link").trim().to_string()
+    body.lines()
+        .find(|l| l.contains("/reset/"))
+        .expect("a reset link")
+        .trim()
+        .to_string()
 }

@@ -19,7 +19,13 @@ async fn idle_sessions_expire(backend: Backend) {
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/login?next=%2Fsettings");
     let user = app.user("idle@example.com").await;
-    assert_eq!(ticket_service::store::sessions::count_for_user(&app.state.db, user.id).await.unwrap(), 0, "row deleted");
+    assert_eq!(
+        ticket_service::store::sessions::count_for_user(&app.state.db, user.id)
+            .await
+            .unwrap(),
+        0,
+        "row deleted"
+    );
 }
 
 async fn sessions_end_after_the_absolute_timeout(backend: Backend) {
@@ -31,7 +37,13 @@ async fn sessions_end_after_the_absolute_timeout(backend: Backend) {
     app.state.clock.advance(25 * MINUTE);
     assert!(app.is_logged_in(&client).await);
     app.state.clock.advance(25 * MINUTE);
-    assert!(!app.is_logged_in(&client).await, "75 minutes after login, despite activity");
+    assert!(
+        !app.is_logged_in(&client).await,
+        "75 minutes after login, despite activity"
+    );
 }
 
-crate::both_backends!(idle_sessions_expire, sessions_end_after_the_absolute_timeout);
+crate::both_backends!(
+    idle_sessions_expire,
+    sessions_end_after_the_absolute_timeout
+);
