@@ -319,7 +319,7 @@ async fn admin(state: &AppState, command: &AdminCommand) -> anyhow::Result<()> {
                     "{:<6} {:<9} {:<36} {:<24} {:<4} {}",
                     u.id,
                     u.kind.as_str(),
-                    u.email,
+                    u.email.as_str(),
                     u.display_name,
                     u.language.code(),
                     company

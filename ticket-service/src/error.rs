@@ -118,7 +118,7 @@ impl IntoResponse for Error {
                 if matches!(self, Error::Unauthorized) {
                     return Redirect::to(&format!(
                         "/login?next={}",
-                        crate::http::encode_component(&ctx.path)
+                        crate::http::encode_component(&ctx.login_next)
                     ))
                     .into_response();
                 }

@@ -30,8 +30,11 @@ pub struct PageContext {
     pub lang: Language,
     pub strings: Arc<Strings>,
     pub is_api: bool,
-    /// Path and query of the request (for `next=` after login).
+    /// Path and query of the request.
     pub path: String,
+    /// Where to go after a login this request asks for: the request itself for GET and
+    /// HEAD, the start page otherwise (a POST cannot be replayed by a redirect).
+    pub login_next: String,
     pub user_name: Option<String>,
     pub is_agent: bool,
     pub csrf: Option<String>,
@@ -188,6 +191,12 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         .path_and_query()
         .map(|pq| pq.as_str().to_string())
         .unwrap_or_else(|| "/".into());
+    let login_next =
+        if req.method() == axum::http::Method::GET || req.method() == axum::http::Method::HEAD {
+            path_and_query.clone()
+        } else {
+            "/home".to_string()
+        };
     let headers = req.headers();
     let chosen_lang = query_lang(req.uri().query());
     let mut lang = chosen_lang
@@ -216,6 +225,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
             strings: state.theme.strings(lang),
             is_api,
             path: path_and_query.clone(),
+            login_next: login_next.clone(),
             user_name: user.map(|u| u.display_name.clone()),
             is_agent: user.is_some_and(User::is_agent),
             csrf,
