@@ -1,0 +1,139 @@
+//! `ticket-service demo`: a fresh SQLite database `data/demo.db` with two companies (one
+//! with an active contract, one whose contract has ended), their customers and two agents,
+//! then the service on 127.0.0.1:8080. Logins are printed.
+//!
+//! The knowledge base is expected in the site folder (`site/` by default) — built by
+//! kb-builder. Integration point: the integrator adds the demo KB build (through
+//! kb-builder's library) in [`build_knowledge_base`], before the server starts.
+
+use crate::accounts;
+use crate::config::{Config, Secret};
+use crate::domain::{Email, UserKind};
+use crate::startup::Application;
+use anyhow::Context as _;
+use chrono::{Duration, Months};
+use kb_builder::Language;
+use std::path::Path;
+
+const DEMO_DB: &str = "data/demo.db";
+
+/// Builds the demo database and serves it until stopped.
+pub async fn run(mut config: Config) -> anyhow::Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let file = format!("{DEMO_DB}{suffix}");
+        if Path::new(&file).exists() {
+            std::fs::remove_file(&file).with_context(|| format!("removing {file}"))?;
+        }
+    }
+    config.database_url = Secret::new(format!("sqlite://{DEMO_DB}"));
+    config.mail_dir = "data/demo-mail".into();
+    config.base_url = format!("http://{}", config.listen);
+    build_knowledge_base(&config.site_dir)?;
+
+    let app = Application::build(config).await?;
+    let state = app.state().clone();
+    let today = accounts::today(&state);
+    let active = accounts::add_company(
+        &state,
+        "株式会社さくら精機",
+        today.checked_sub_months(Months::new(6)).unwrap_or(today),
+        today.checked_add_months(Months::new(18)).unwrap_or(today),
+    )
+    .await?;
+    let ended = accounts::add_company(
+        &state,
+        "青葉システム株式会社",
+        today.checked_sub_months(Months::new(36)).unwrap_or(today),
+        today - Duration::days(30),
+    )
+    .await?;
+
+    let people = [
+        (
+            UserKind::Customer,
+            Some(&active),
+            "yamada@sakura-seiki.example",
+            "山田 太郎",
+            Language::Ja,
+        ),
+        (
+            UserKind::Customer,
+            Some(&active),
+            "emily@sakura-seiki.example",
+            "Emily Carter",
+            Language::En,
+        ),
+        (
+            UserKind::Customer,
+            Some(&ended),
+            "suzuki@aoba-system.example",
+            "鈴木 花子",
+            Language::Ja,
+        ),
+        (
+            UserKind::Agent,
+            None,
+            "sato@madoguchi.example",
+            "佐藤 健",
+            Language::Ja,
+        ),
+        (
+            UserKind::Agent,
+            None,
+            "tanaka@madoguchi.example",
+            "田中 美咲",
+            Language::Ja,
+        ),
+    ];
+    println!("Madoguchi demo — http://{}/login", app.local_addr());
+    println!(
+        "{:<9} {:<30} {:<22} {:<14} password",
+        "kind", "e-mail", "company", "name"
+    );
+    for (kind, company, email, name, lang) in people {
+        let password = crate::cli::generate_password();
+        let email = Email::parse(email).map_err(|e| anyhow::anyhow!("demo e-mail: {}", e.key))?;
+        accounts::add_user(
+            &state,
+            kind,
+            company.map(|c| c.id),
+            &email,
+            name,
+            &password,
+            lang,
+        )
+        .await?;
+        let company_label = company
+            .map(|c| {
+                if c.id == ended.id {
+                    format!("{} (ended)", c.name)
+                } else {
+                    c.name.clone()
+                }
+            })
+            .unwrap_or_else(|| "—".into());
+        println!(
+            "{:<9} {:<30} {:<22} {:<14} {}",
+            kind.as_str(),
+            email,
+            company_label,
+            name,
+            password.expose()
+        );
+    }
+    println!("Mail (password resets) is written to data/demo-mail/.");
+    app.run_until_stopped().await
+}
+
+/// Where the demo's knowledge base comes from. For now it must already exist (run
+/// kb-builder first); the integrator replaces this with a build through kb-builder's
+/// library.
+fn build_knowledge_base(site: &Path) -> anyhow::Result<()> {
+    if !site.join("public").is_dir() {
+        tracing::warn!(
+            site = %site.display(),
+            "no built knowledge base found; /, /kb/ and /agent/kb/ will answer 404 until kb-builder builds it"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,294 @@
+//! Login, logout, "forgot password" and password reset pages.
+//!
+//! The anonymous forms run on a pre-session (see `auth::csrf`): showing a form creates
+//! one if the visitor has none, and its token goes into the form. Logging in deletes the
+//! pre-session and starts a new session, so the session id always changes at login.
+
+use crate::auth::csrf::CsrfForm;
+use crate::auth::login::{self, LoginError};
+use crate::auth::{reset as reset_flow, session};
+use crate::domain::Password;
+use crate::error::Error;
+use crate::http::context::Ctx;
+use crate::http::{safe_next, see_other};
+use crate::startup::AppState;
+use crate::store::sessions;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The session of the request, or a new anonymous one (with its Set-Cookie).
+async fn pre_session(
+    state: &AppState,
+    ctx: &Ctx,
+) -> crate::Result<(String, Vec<(HeaderName, HeaderValue)>)> {
+    if let Some(s) = &ctx.session {
+        return Ok((s.csrf_token.clone(), Vec::new()));
+    }
+    let (cookie, s) = session::create(state, None).await?;
+    Ok((
+        s.csrf_token,
+        vec![(
+            header::SET_COOKIE,
+            session::set_cookie(&state.config, &cookie),
+        )],
+    ))
+}
+
+fn with_headers(
+    status: StatusCode,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: impl IntoResponse,
+) -> Response {
+    let mut response = (status, body).into_response();
+    for (name, value) in headers {
+        response.headers_mut().append(name, value);
+    }
+    response
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// `GET /login`. A logged-in user goes straight on.
+pub async fn login_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NextQuery>,
+) -> crate::Result<Response> {
+    if ctx.user.is_some() {
+        return Ok(see_other(safe_next(&q.next), Vec::new()));
+    }
+    let (csrf, headers) = pre_session(&state, &ctx).await?;
+    let page = render_login(&ctx, &csrf, "", safe_next(&q.next), None)?;
+    Ok(with_headers(StatusCode::OK, headers, page))
+}
+
+fn render_login(
+    ctx: &Ctx,
+    csrf: &str,
+    email: &str,
+    next: &str,
+    error: Option<&str>,
+) -> crate::Result<impl IntoResponse> {
+    let mut tc = tera::Context::new();
+    tc.insert("csrf", csrf);
+    tc.insert("email", email);
+    tc.insert("next", next);
+    tc.insert(
+        "error",
+        &error.map(|k| ctx.strings().get(k).cloned().unwrap_or_default()),
+    );
+    ctx.render("service/login.html", "svc_login_title", tc)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// `POST /login`.
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> crate::Result<Response> {
+    match login::attempt(&state, &form.email, &form.password, ctx.client_ip).await {
+        Ok(user) => {
+            if let Some(old) = &ctx.session {
+                sessions::delete(&state.db, &old.id_hash).await?;
+            }
+            let (cookie, _) = session::create(&state, Some(user.id)).await?;
+            tracing::info!(user_id = user.id, "login");
+            Ok(see_other(
+                safe_next(&form.next),
+                vec![(
+                    header::SET_COOKIE,
+                    session::set_cookie(&state.config, &cookie),
+                )],
+            ))
+        }
+        Err(LoginError::InvalidCredentials) => {
+            let csrf = ctx
+                .session
+                .as_ref()
+                .map(|s| s.csrf_token.clone())
+                .unwrap_or_default();
+            let page = render_login(
+                &ctx,
+                &csrf,
+                form.email.trim(),
+                safe_next(&form.next),
+                Some("svc_login_failed"),
+            )?;
+            Ok((StatusCode::UNAUTHORIZED, page).into_response())
+        }
+        Err(LoginError::Throttled(retry_after)) => Err(Error::TooManyRequests { retry_after }),
+        Err(LoginError::Other(e)) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
+/// `POST /logout`: deletes the session row and clears the cookie.
+pub async fn logout(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> crate::Result<Response> {
+    if let Some(s) = &ctx.session {
+        sessions::delete(&state.db, &s.id_hash).await?;
+        tracing::info!(user_id = ?s.user_id, "logout");
+    }
+    Ok(see_other(
+        "/login",
+        vec![(header::SET_COOKIE, session::clear_cookie(&state.config))],
+    ))
+}
+
+/// `GET /forgot`.
+pub async fn forgot_form(State(state): State<AppState>, ctx: Ctx) -> crate::Result<Response> {
+    let (csrf, headers) = pre_session(&state, &ctx).await?;
+    let mut tc = tera::Context::new();
+    tc.insert("csrf", &csrf);
+    tc.insert("sent", &false);
+    let page = ctx.render("service/forgot.html", "svc_forgot_title", tc)?;
+    Ok(with_headers(StatusCode::OK, headers, page))
+}
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// `POST /forgot`: always the same answer. The lookup and the mail run in the
+/// background, so the answer's timing does not tell whether the address has an account.
+pub async fn forgot(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<ForgotForm>,
+) -> crate::Result<Response> {
+    let background = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = reset_flow::request(&background, &form.email).await {
+            tracing::error!(error = %e, "password reset request failed");
+        }
+    });
+    let mut tc = tera::Context::new();
+    tc.insert("csrf", &ctx.session.as_ref().map(|s| s.csrf_token.clone()));
+    tc.insert("sent", &true);
+    Ok(ctx
+        .render("service/forgot.html", "svc_forgot_title", tc)?
+        .into_response())
+}
+
+/// `GET /reset/{token}`: the new-password form, or a page saying the link is no longer
+/// valid (same page for unknown, used and expired tokens).
+pub async fn reset_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> crate::Result<Response> {
+    if reset_flow::check(&state, &token).await?.is_none() {
+        return invalid_link(&ctx);
+    }
+    let (csrf, headers) = pre_session(&state, &ctx).await?;
+    let page = render_reset(&ctx, &csrf, &token, &BTreeMap::new())?;
+    Ok(with_headers(StatusCode::OK, headers, page))
+}
+
+fn invalid_link(ctx: &Ctx) -> crate::Result<Response> {
+    let page = ctx.render(
+        "service/reset_invalid.html",
+        "svc_reset_invalid_title",
+        tera::Context::new(),
+    )?;
+    Ok((StatusCode::NOT_FOUND, page).into_response())
+}
+
+fn render_reset(
+    ctx: &Ctx,
+    csrf: &str,
+    token: &str,
+    errors: &BTreeMap<&str, String>,
+) -> crate::Result<impl IntoResponse> {
+    let mut tc = tera::Context::new();
+    tc.insert("csrf", csrf);
+    tc.insert("token", token);
+    tc.insert("errors", errors);
+    tc.insert("min_chars", &Password::MIN_CHARS.to_string());
+    ctx.render("service/reset.html", "svc_reset_title", tc)
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /reset/{token}`: sets the password, ends every session of the user, and logs
+/// them in afresh.
+pub async fn reset(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    CsrfForm(form): CsrfForm<ResetForm>,
+) -> crate::Result<Response> {
+    if reset_flow::check(&state, &token).await?.is_none() {
+        return invalid_link(&ctx);
+    }
+    let mut errors = BTreeMap::new();
+    let password = match Password::parse(&form.password) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            errors.insert("password", e.translate(ctx.strings()));
+            None
+        }
+    };
+    if form.password != form.confirm {
+        errors.insert(
+            "confirm",
+            ctx.strings()
+                .get("err_confirm_mismatch")
+                .cloned()
+                .unwrap_or_default(),
+        );
+    }
+    let (Some(password), true) = (password, errors.is_empty()) else {
+        let csrf = ctx
+            .session
+            .as_ref()
+            .map(|s| s.csrf_token.clone())
+            .unwrap_or_default();
+        let page = render_reset(&ctx, &csrf, &token, &errors)?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let Some(user) = reset_flow::complete(&state, &token, &password).await? else {
+        return invalid_link(&ctx);
+    };
+    if let Some(old) = &ctx.session {
+        sessions::delete(&state.db, &old.id_hash).await?;
+    }
+    let (cookie, _) = session::create(&state, Some(user.id)).await?;
+    Ok(see_other(
+        "/home?reset=1",
+        vec![(
+            header::SET_COOKIE,
+            session::set_cookie(&state.config, &cookie),
+        )],
+    ))
+}

@@ -1,0 +1,37 @@
+//! `/home`: the signed-in user's start page. Today it greets, links to the knowledge base
+//! and settings, and tells a customer whose contract is not active why tickets cannot be
+//! opened; the tickets issue adds the ticket list here.
+
+use crate::accounts;
+use crate::auth::extract::CurrentUser;
+use crate::startup::AppState;
+use crate::store::companies;
+use axum::extract::{Query, State};
+use axum::response::Html;
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+pub struct HomeQuery {
+    #[serde(default)]
+    reset: Option<String>,
+}
+
+pub async fn home(
+    State(state): State<AppState>,
+    CurrentUser { ctx, user, .. }: CurrentUser,
+    Query(q): Query<HomeQuery>,
+) -> crate::Result<Html<String>> {
+    let company = match user.company_id {
+        Some(id) => companies::by_id(&state.db, id).await?,
+        None => None,
+    };
+    let block = accounts::can_open_tickets(&user, company.as_ref(), accounts::today(&state)).err();
+    let mut tc = tera::Context::new();
+    tc.insert("company", &company.as_ref().map(|c| c.name.clone()));
+    tc.insert(
+        "contract_notice",
+        &block.map(|b| b.message().translate(ctx.strings())),
+    );
+    tc.insert("password_reset", &q.reset.is_some());
+    ctx.render("service/home.html", "svc_home_title", tc)
+}

@@ -1,0 +1,259 @@
+//! The static editions kb-builder builds, served from the site folder:
+//!
+//! | path          | folder            | who                        |
+//! |---------------|-------------------|----------------------------|
+//! | `/…`          | `site/public/`    | everyone (the fallback)    |
+//! | `/kb/…`       | `site/customer/`  | logged-in users            |
+//! | `/agent/kb/…` | `site/internal/`  | agents (customers get 404) |
+//!
+//! and the theme's static assets at `/static/…`. File serving is our own, small and
+//! strict: the path is percent-decoded once, split into segments, and any `..`, dot-file,
+//! backslash or NUL segment is refused; the resolved file must lie inside the edition
+//! (symlinks out are refused too). A folder serves its `index.html` (a folder URL without
+//! the trailing slash is redirected to it, so relative links work); a missing file gets
+//! the edition's `404.html` (or `en/404.html` under `/en/`) with status 404. Files are read
+//! whole; attachments are small FAQ documents.
+//!
+//! Search pages (`/search`, `/api/search`) are the integrator's; see `http/mod.rs`.
+
+use crate::auth::extract::{CurrentAgent, CurrentUser};
+use crate::startup::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use std::path::{Path, PathBuf};
+
+/// Caching of a served tree.
+#[derive(Clone, Copy)]
+enum Caching {
+    /// Public files: a short shared cache.
+    Public,
+    /// Behind login: whatever the security middleware sets (`no-store`).
+    Private,
+}
+
+/// `/…`: the public edition.
+pub async fn public_edition(State(state): State<AppState>, uri: Uri) -> Response {
+    serve(
+        &state.config.site_dir.join("public"),
+        "/",
+        uri.path(),
+        Caching::Public,
+        true,
+    )
+    .await
+}
+
+/// `/kb/…`: the customer edition, for logged-in users.
+pub async fn customer_edition(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    uri: Uri,
+) -> Response {
+    serve(
+        &state.config.site_dir.join("customer"),
+        "/kb/",
+        uri.path(),
+        Caching::Private,
+        true,
+    )
+    .await
+}
+
+/// `/agent/kb/…`: the internal edition, for agents.
+pub async fn internal_edition(
+    State(state): State<AppState>,
+    _agent: CurrentAgent,
+    uri: Uri,
+) -> Response {
+    serve(
+        &state.config.site_dir.join("internal"),
+        "/agent/kb/",
+        uri.path(),
+        Caching::Private,
+        true,
+    )
+    .await
+}
+
+/// `/static/…`: the theme's assets (CSS, JS, images).
+pub async fn theme_static(State(state): State<AppState>, uri: Uri) -> Response {
+    serve(
+        &state.theme.static_dir(),
+        "/static/",
+        uri.path(),
+        Caching::Public,
+        false,
+    )
+    .await
+}
+
+/// The clean segments of a request path below `mount`, or `None` if any is unsafe.
+fn segments(mount: &str, path: &str) -> Option<Vec<String>> {
+    let rel = path.strip_prefix(mount).unwrap_or("");
+    let decoded = percent_encoding::percent_decode_str(rel)
+        .decode_utf8()
+        .ok()?;
+    let mut out = Vec::new();
+    for seg in decoded.split('/') {
+        if seg.is_empty() || seg == "." {
+            continue;
+        }
+        if seg.starts_with('.') || seg.contains(['\\', '\0', ':']) {
+            return None;
+        }
+        out.push(seg.to_string());
+    }
+    Some(out)
+}
+
+async fn serve(root: &Path, mount: &str, path: &str, caching: Caching, pages: bool) -> Response {
+    let Some(segs) = segments(mount, path) else {
+        return not_found(root, &[], pages).await;
+    };
+    let mut file: PathBuf = root.to_path_buf();
+    file.extend(&segs);
+    let Ok(meta) = tokio::fs::metadata(&file).await else {
+        return not_found(root, &segs, pages).await;
+    };
+    if meta.is_dir() {
+        if !pages {
+            return not_found(root, &segs, pages).await;
+        }
+        if !path.ends_with('/') {
+            let mut location = format!("{mount}{}", segs.join("/"));
+            if !location.ends_with('/') {
+                location.push('/');
+            }
+            let location: String = location
+                .split('/')
+                .map(|s| percent_encoding::utf8_percent_encode(s, SEGMENT).to_string())
+                .collect::<Vec<_>>()
+                .join("/");
+            return Redirect::permanent(&location).into_response();
+        }
+        file.push("index.html");
+    }
+    if !inside(root, &file).await {
+        return not_found(root, &segs, pages).await;
+    }
+    match tokio::fs::read(&file).await {
+        Ok(bytes) => file_response(StatusCode::OK, &file, bytes, caching),
+        Err(_) => not_found(root, &segs, pages).await,
+    }
+}
+
+/// Characters escaped in a path segment of a redirect.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+/// Whether `file`, symlinks resolved, lies inside `root`.
+async fn inside(root: &Path, file: &Path) -> bool {
+    match (
+        tokio::fs::canonicalize(root).await,
+        tokio::fs::canonicalize(file).await,
+    ) {
+        (Ok(root), Ok(file)) => file.starts_with(root),
+        _ => false,
+    }
+}
+
+async fn not_found(root: &Path, segs: &[String], pages: bool) -> Response {
+    if pages {
+        let candidates = if segs.first().is_some_and(|s| s == "en") {
+            vec![root.join("en/404.html"), root.join("404.html")]
+        } else {
+            vec![root.join("404.html")]
+        };
+        for page in candidates {
+            if let Ok(bytes) = tokio::fs::read(&page).await {
+                return file_response(StatusCode::NOT_FOUND, &page, bytes, Caching::Private);
+            }
+        }
+    }
+    (StatusCode::NOT_FOUND, "Not Found").into_response()
+}
+
+fn file_response(status: StatusCode, file: &Path, bytes: Vec<u8>, caching: Caching) -> Response {
+    let mut response = (status, bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(file)),
+    );
+    if let (Caching::Public, StatusCode::OK) = (caching, status) {
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=300"),
+        );
+    }
+    response
+}
+
+fn content_type(file: &Path) -> &'static str {
+    let ext = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    match ext.as_str() {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "xml" => "application/xml; charset=utf-8",
+        "rss" => "application/rss+xml; charset=utf-8",
+        "atom" => "application/atom+xml; charset=utf-8",
+        "txt" => "text/plain; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "woff" => "font/woff",
+        "pdf" => "application/pdf",
+        "zip" => "application/zip",
+        "csv" => "text/csv; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_segments_are_refused() {
+        assert_eq!(
+            segments("/kb/", "/kb/a/b.html"),
+            Some(vec!["a".into(), "b.html".into()])
+        );
+        assert_eq!(segments("/kb/", "/kb/"), Some(vec![]));
+        assert_eq!(
+            segments("/kb/", "/kb/%E3%82%88/x"),
+            Some(vec!["よ".into(), "x".into()])
+        );
+        for bad in [
+            "/kb/../internal/x",
+            "/kb/%2e%2e/x",
+            "/kb/..%2Fx",
+            "/kb/a%5C..%5Cb",
+            "/kb/.git/config",
+            "/kb/a%00b",
+            "/kb/%ff",
+        ] {
+            assert_eq!(segments("/kb/", bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! HTTP: the router, one module per resource, and the middleware every response passes
+//! through (a tracing span per request, security headers).
+//!
+//! Path plan: the service's own paths (`/login`, `/logout`, `/forgot`, `/reset/…`,
+//! `/home`, `/settings`, `/healthz`, `/readyz`, `/static/…`, `/api/…`, `/search`) are
+//! routes and so win over the public edition, which is the fallback for everything else
+//! (`/`, `/en/`, articles). `/kb/…` is the customer edition (login required) and
+//! `/agent/kb/…` the internal edition (agents only).
+
+pub mod auth;
+pub mod context;
+pub mod health;
+pub mod home;
+pub mod kb;
+pub mod settings;
+
+use crate::startup::AppState;
+use axum::extract::Request;
+use axum::http::{header, HeaderName, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{any, get, post};
+use axum::Router;
+use tracing::Instrument;
+
+/// The Content-Security-Policy of every response, static files included. No inline
+/// scripts or styles anywhere.
+pub const CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                       frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+/// Builds the whole router.
+pub fn router(state: AppState) -> Router {
+    let service = Router::new()
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/forgot", get(auth::forgot_form).post(auth::forgot))
+        .route("/reset/{token}", get(auth::reset_form).post(auth::reset))
+        .route("/home", get(home::home))
+        .route("/settings", get(settings::show))
+        .route("/settings/password", post(settings::change_password))
+        .route("/settings/preferences", post(settings::update_preferences))
+        // Reserved for the knowledge-base search the integrator adds.
+        .route("/search", any(not_found))
+        .route("/kb", get(|| async { Redirect::permanent("/kb/") }))
+        .route("/kb/", get(kb::customer_edition))
+        .route("/kb/{*path}", get(kb::customer_edition))
+        .route(
+            "/agent/kb",
+            get(|| async { Redirect::permanent("/agent/kb/") }),
+        )
+        .route("/agent/kb/", get(kb::internal_edition))
+        .route("/agent/kb/{*path}", get(kb::internal_edition))
+        .route("/api", any(not_found))
+        .route("/api/{*rest}", any(not_found))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            context::middleware,
+        ));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/static/{*path}", get(kb::theme_static))
+        .merge(service)
+        .fallback(kb::public_edition)
+        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(trace_requests))
+        .with_state(state)
+}
+
+async fn not_found() -> crate::Error {
+    crate::Error::NotFound
+}
+
+/// Adds the security headers to every response. Pages default to `Cache-Control:
+/// no-store` (they may show personal data or carry a CSRF token); handlers that serve
+/// cacheable public files set their own.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+/// One span per request with method and path; reset tokens in paths are not logged.
+async fn trace_requests(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let shown = if path.starts_with("/reset/") {
+        "/reset/…"
+    } else {
+        path
+    };
+    let span = tracing::info_span!("request", method = %req.method(), path = %shown);
+    let started = std::time::Instant::now();
+    async move {
+        let response = next.run(req).await;
+        tracing::info!(
+            status = response.status().as_u16(),
+            millis = started.elapsed().as_millis() as u64,
+            "response"
+        );
+        response
+    }
+    .instrument(span)
+    .await
+}
+
+/// Percent-encodes a query-string component.
+pub fn encode_component(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// `next` if it is a same-site path (a single leading `/`, not `//` or `/\`, no control
+/// characters), else `/home`. Guards the redirect after login against open redirects.
+pub fn safe_next(next: &str) -> &str {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    if ok {
+        next
+    } else {
+        "/home"
+    }
+}
+
+/// A 303 redirect with extra headers (Set-Cookie).
+pub fn see_other(location: &str, headers: Vec<(HeaderName, HeaderValue)>) -> Response {
+    let mut response = Redirect::to(location).into_response();
+    for (name, value) in headers {
+        response.headers_mut().append(name, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_must_stay_on_this_site() {
+        assert_eq!(safe_next("/kb/faq/12"), "/kb/faq/12");
+        assert_eq!(safe_next("/settings?x=1"), "/settings?x=1");
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "evil",
+            "",
+            "/\t/evil",
+            "/a\\b",
+        ] {
+            assert_eq!(safe_next(bad), "/home", "{bad:?}");
+        }
+    }
+}

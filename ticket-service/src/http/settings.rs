@@ -1,0 +1,221 @@
+//! `/settings`: personal settings. Two forms on one page: the password (current, new,
+//! confirmation) and the preferences (language, time zone, ticket-list refresh, tickets per
+//! page). A form with a problem is shown again with the message next to its field and the
+//! values as typed (never the passwords); nothing is saved unless every field is valid.
+
+use crate::accounts;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::extract::CurrentUser;
+use crate::auth::password::Verified;
+use crate::domain::{FieldError, PageSize, Password, RefreshInterval, TimeZone};
+use crate::http::context::Ctx;
+use crate::http::see_other;
+use crate::startup::AppState;
+use crate::store::users::{self, Preferences, User};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kb_builder::Language;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The preference fields as text, as shown in (or typed into) the form.
+#[derive(Deserialize, Serialize, Default, Clone)]
+pub struct PreferencesForm {
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    time_zone: String,
+    #[serde(default)]
+    refresh: String,
+    #[serde(default)]
+    page_size: String,
+}
+
+impl PreferencesForm {
+    fn of(user: &User) -> Self {
+        PreferencesForm {
+            language: user.language.code().into(),
+            time_zone: user.time_zone.name().into(),
+            refresh: user.refresh.as_minutes().to_string(),
+            page_size: user.page_size.get().to_string(),
+        }
+    }
+
+    /// Every field parsed, or every problem found.
+    fn parse(&self) -> Result<Preferences, BTreeMap<&'static str, FieldError>> {
+        let mut errors = BTreeMap::new();
+        let language = Language::parse(&self.language)
+            .filter(|l| l.code() == self.language.trim())
+            .ok_or_else(|| FieldError::new("err_language_invalid"));
+        let time_zone = TimeZone::parse(&self.time_zone);
+        let refresh = RefreshInterval::parse(&self.refresh);
+        let page_size = PageSize::parse(&self.page_size);
+        if let Err(e) = &language {
+            errors.insert("language", e.clone());
+        }
+        if let Err(e) = &time_zone {
+            errors.insert("time_zone", e.clone());
+        }
+        if let Err(e) = &refresh {
+            errors.insert("refresh", e.clone());
+        }
+        if let Err(e) = &page_size {
+            errors.insert("page_size", e.clone());
+        }
+        match (language, time_zone, refresh, page_size) {
+            (Ok(language), Ok(time_zone), Ok(refresh), Ok(page_size)) => Ok(Preferences {
+                language,
+                time_zone,
+                refresh,
+                page_size,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct SettingsQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+/// `GET /settings`.
+pub async fn show(
+    CurrentUser { ctx, user, .. }: CurrentUser,
+    Query(q): Query<SettingsQuery>,
+) -> crate::Result<Response> {
+    let notice = match q.saved.as_deref() {
+        Some("password") => Some("svc_settings_password_saved"),
+        Some("preferences") => Some("svc_settings_preferences_saved"),
+        _ => None,
+    };
+    render(
+        &ctx,
+        &PreferencesForm::of(&user),
+        &BTreeMap::new(),
+        &BTreeMap::new(),
+        notice,
+        StatusCode::OK,
+    )
+}
+
+fn render(
+    ctx: &Ctx,
+    values: &PreferencesForm,
+    pref_errors: &BTreeMap<&'static str, FieldError>,
+    password_errors: &BTreeMap<&'static str, FieldError>,
+    notice: Option<&str>,
+    status: StatusCode,
+) -> crate::Result<Response> {
+    let strings = ctx.strings();
+    let translate = |m: &BTreeMap<&'static str, FieldError>| -> BTreeMap<&'static str, String> {
+        m.iter().map(|(k, v)| (*k, v.translate(strings))).collect()
+    };
+    let minutes = strings
+        .get("svc_minutes")
+        .cloned()
+        .unwrap_or_else(|| "{n}".into());
+    let refresh_choices: Vec<(String, String)> = RefreshInterval::CHOICES
+        .iter()
+        .map(|&m| {
+            let label = if m == 0 {
+                strings.get("svc_refresh_off").cloned().unwrap_or_default()
+            } else {
+                minutes.replace("{n}", &m.to_string())
+            };
+            (m.to_string(), label)
+        })
+        .collect();
+    let mut tc = tera::Context::new();
+    tc.insert("values", values);
+    tc.insert("errors", &translate(pref_errors));
+    tc.insert("password_errors", &translate(password_errors));
+    tc.insert("notice", &notice.and_then(|k| strings.get(k)));
+    tc.insert("languages", &[("ja", "日本語"), ("en", "English")]);
+    tc.insert("time_zones", TimeZone::all_names());
+    // A typed name that is not a zone stays visible as the selected (invalid) option.
+    tc.insert(
+        "time_zone_known",
+        &TimeZone::parse(&values.time_zone).is_ok(),
+    );
+    tc.insert("refresh_choices", &refresh_choices);
+    tc.insert("page_sizes", &PageSize::CHOICES);
+    tc.insert("min_chars", &Password::MIN_CHARS.to_string());
+    let page = ctx.render("service/settings.html", "svc_settings_title", tc)?;
+    Ok((status, page).into_response())
+}
+
+/// `POST /settings/preferences`.
+pub async fn update_preferences(
+    State(state): State<AppState>,
+    CurrentUser { ctx, user, .. }: CurrentUser,
+    CsrfForm(form): CsrfForm<PreferencesForm>,
+) -> crate::Result<Response> {
+    match form.parse() {
+        Ok(prefs) => {
+            users::update_preferences(&state.db, user.id, &prefs).await?;
+            Ok(see_other("/settings?saved=preferences", Vec::new()))
+        }
+        Err(errors) => render(
+            &ctx,
+            &form,
+            &errors,
+            &BTreeMap::new(),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /settings/password`: a wrong current password is a form error. On success the
+/// user's other sessions end (this one stays) and outstanding reset links die.
+pub async fn change_password(
+    State(state): State<AppState>,
+    CurrentUser { ctx, user, session }: CurrentUser,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> crate::Result<Response> {
+    let mut errors = BTreeMap::new();
+    let current_ok = form.current.chars().count() <= Password::MAX_CHARS
+        && matches!(
+            state
+                .hasher
+                .verify(&form.current, Some(&user.password_hash))
+                .await?,
+            Verified::Valid { .. }
+        );
+    if !current_ok {
+        errors.insert("current", FieldError::new("err_current_password_wrong"));
+    }
+    let new = Password::parse(&form.new)
+        .map_err(|e| errors.insert("new", e))
+        .ok();
+    if form.new != form.confirm {
+        errors.insert("confirm", FieldError::new("err_confirm_mismatch"));
+    }
+    match new {
+        Some(new) if errors.is_empty() => {
+            accounts::set_password(&state, user.id, &new, Some(&session.id_hash)).await?;
+            Ok(see_other("/settings?saved=password", Vec::new()))
+        }
+        _ => render(
+            &ctx,
+            &PreferencesForm::of(&user),
+            &BTreeMap::new(),
+            &errors,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    }
+}

@@ -1,0 +1,227 @@
+//! Storage: the only module with SQL.
+//!
+//! One `sqlx::AnyPool` serves both backends. Every query is one SQL text that SQLite and
+//! PostgreSQL both accept: `$1` placeholders (SQLite reads `$N` as the N-th argument),
+//! `RETURNING`, `ON CONFLICT`; timestamps are `i64` unix seconds, dates ISO `YYYY-MM-DD`
+//! text, enums text with a CHECK — types the Any driver carries losslessly on both sides.
+//! The schemas differ only where they must (identity columns), so there are two migration
+//! folders, `migrations/sqlite/` and `migrations/postgres/`, picked by [`Backend`]. We
+//! chose Any over an enum of two pools because every query would otherwise be written and
+//! tested twice; if a later feature needs a backend-only type (say `bytea` streaming), that
+//! query can match on [`Db::backend`].
+//!
+//! SQLite is set up per connection (WAL, `synchronous=FULL`, a busy timeout, foreign keys)
+//! and the settings are read back at start-up, so a driver default that changes under us
+//! stops the service instead of quietly weakening durability.
+//!
+//! Constraint names are part of the design: `users_email_key` and `companies_name_key`
+//! become validation errors, not 500s (see [`is_unique_violation`]).
+
+pub mod companies;
+pub mod resets;
+pub mod sessions;
+pub mod throttle;
+pub mod users;
+
+use anyhow::{bail, Context as _};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Executor, Row};
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// How long SQLite waits for a lock before giving up.
+const SQLITE_BUSY_TIMEOUT_MS: i64 = 5_000;
+
+/// Which database is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Detects the backend from a database URL.
+    pub fn from_url(url: &str) -> anyhow::Result<Backend> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            bail!("unsupported database URL scheme (use sqlite:// or postgres://)")
+        }
+    }
+}
+
+/// The connection pool and the backend it talks to.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Connects (creating a SQLite file and its folder if missing) and checks the SQLite
+    /// settings. Does not migrate; see [`Db::migrate`].
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let url = match backend {
+            Backend::Sqlite => prepare_sqlite_url(url)?,
+            Backend::Postgres => url.to_string(),
+        };
+        let mut options = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10));
+        if backend == Backend::Sqlite {
+            options = options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = FULL").await?;
+                    conn.execute(
+                        format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str(),
+                    )
+                    .await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = options
+            .connect(&url)
+            .await
+            .context("cannot connect to the database")?;
+        let db = Db { pool, backend };
+        if backend == Backend::Sqlite {
+            db.check_sqlite_settings().await?;
+        }
+        Ok(db)
+    }
+
+    /// Applies the pending migrations of this backend.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .context("database migration failed")?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// `SELECT 1`: whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
+    /// Closes the pool (waits for connections to be returned).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Reads the per-connection SQLite settings back and refuses to run without them.
+    async fn check_sqlite_settings(&self) -> anyhow::Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        let journal: String = sqlx::query("PRAGMA journal_mode")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+        let synchronous: i64 = sqlx::query("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+        let busy: i64 = sqlx::query("PRAGMA busy_timeout")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+        let foreign_keys: i64 = sqlx::query("PRAGMA foreign_keys")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+        // synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA.
+        if !journal.eq_ignore_ascii_case("wal")
+            || synchronous < 2
+            || busy < SQLITE_BUSY_TIMEOUT_MS
+            || foreign_keys != 1
+        {
+            bail!(
+                "SQLite settings not in effect: journal_mode={journal} synchronous={synchronous} \
+                 busy_timeout={busy} foreign_keys={foreign_keys} (need wal, 2, {SQLITE_BUSY_TIMEOUT_MS}, 1)"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Adds `mode=rwc` (create if missing) and creates the file's folder.
+fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" {
+        bail!("an in-memory SQLite database cannot be shared by the pool; give a file path");
+    }
+    if let Some(parent) = std::path::Path::new(path).parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+    }
+    Ok(if query.contains("mode=") {
+        url.to_string()
+    } else if query.is_empty() {
+        format!("sqlite://{path}?mode=rwc")
+    } else {
+        format!("sqlite://{path}?{query}&mode=rwc")
+    })
+}
+
+/// Whether `err` is a unique violation of `constraint` (PostgreSQL names it) or of
+/// `table.column` (SQLite names the column in its message instead).
+pub(crate) fn is_unique_violation(err: &sqlx::Error, constraint: &str, table_column: &str) -> bool {
+    match err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            db.constraint() == Some(constraint) || db.message().contains(table_column)
+        }
+        _ => false,
+    }
+}
+
+/// Reads a column, turning a decoding failure into a store error that names the column.
+pub(crate) fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T, sqlx::Error>
+where
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    row.try_get(name)
+}
+
+/// Deletes what has expired everywhere: sessions, reset tokens, old login failures.
+pub async fn delete_expired(
+    db: &Db,
+    now: i64,
+    session_idle_secs: i64,
+    session_absolute_secs: i64,
+    login_window_secs: i64,
+) -> Result<(), sqlx::Error> {
+    sessions::delete_expired(db, now, session_idle_secs, session_absolute_secs).await?;
+    resets::delete_expired(db, now).await?;
+    throttle::delete_older_than(db, now - login_window_secs).await?;
+    Ok(())
+}

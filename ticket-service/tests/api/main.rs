@@ -1,0 +1,11 @@
+//! Black-box tests: the real application on a random port, on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod csrf;
+mod editions;
+mod login;
+mod reset;
+mod sessions;
+mod settings;
+mod throttle;
