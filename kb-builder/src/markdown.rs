@@ -365,8 +365,8 @@ mod tests {
             ],
         ));
         assert_eq!(b.links_to, vec![12]);
-        let html = place(&b.html, "../../", |id| format!("../../articles/{id}/"));
-        assert!(html.contains("href=\"../../articles/12/#x\""), "{html}");
+        let html = place(&b.html, "../../", |id| format!("../../articles/{id}.html"));
+        assert!(html.contains("href=\"../../articles/12.html#x\""), "{html}");
         assert!(html.contains("href=\"../../files/7/manual.pdf\""), "{html}");
         assert!(html.contains("href=\"https://example.com/\""), "{html}");
         assert!(!html.contains("__kb_"), "{html}");

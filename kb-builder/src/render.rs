@@ -28,9 +28,11 @@ pub fn lang_prefix(lang: Language) -> &'static str {
     }
 }
 
-/// `articles/<id>/`, relative to a language root.
+/// `articles/<id>.html`, relative to a language root. A file rather than a folder with an
+/// `index.html`: an edition has one page per article and language, and creating a folder
+/// for each doubled the file-system work that dominates a large build.
 pub fn article_path(id: u32) -> String {
-    format!("articles/{id}/")
+    format!("articles/{id}.html")
 }
 
 /// `category/<folders>/`, relative to a language root; empty for the root category.
@@ -73,6 +75,7 @@ pub struct Renderer<'a> {
 }
 
 impl<'a> Renderer<'a> {
+    /// Prepares rendering into `out` (the edition folder) and creates its page folders.
     pub fn new(
         theme: &'a Theme,
         view: &'a EditionView<'a>,
@@ -152,8 +155,12 @@ impl<'a> Renderer<'a> {
         } else {
             file
         };
-        if let Some(dir) = file.parent() {
-            fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        // Article pages go into `articles/`, made once in `new`; asking the file system
+        // again for each of thousands of pages is measurable.
+        if !path.starts_with("articles/") {
+            if let Some(dir) = file.parent() {
+                fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            }
         }
         fs::write(&file, html).map_err(|e| Error::io(&file, e))
     }

@@ -151,18 +151,38 @@ fn build_into(
             .expect("the template is valid")
             .progress_chars("=> "),
     );
-    let mut reports = Vec::new();
-    for view in &views {
-        bar.set_message(view.edition.as_str());
-        let dir = tmp.join(view.edition.as_str());
-        let mut report = write_edition(view, theme, bodies, &dir, &bar)?;
-        let index_dir = tmp.join("search").join(view.edition.as_str());
-        search::write_index(&index_dir, view, bodies)?;
-        report.edition = view.edition;
-        reports.push(report);
-    }
-    bar.finish_and_clear();
-    Ok(reports)
+    // The indexes are written on their own thread while the pages render: tantivy's
+    // indexing and the page writes' file-system work overlap instead of queueing.
+    std::thread::scope(|scope| {
+        let indexer = scope.spawn(|| -> Result<()> {
+            for view in &views {
+                let index_dir = tmp.join("search").join(view.edition.as_str());
+                search::write_index(&index_dir, view, bodies)?;
+            }
+            Ok(())
+        });
+        let mut reports = Vec::new();
+        let mut pages = Ok(());
+        for view in &views {
+            bar.set_message(view.edition.as_str());
+            let dir = tmp.join(view.edition.as_str());
+            match write_edition(view, theme, bodies, &dir, &bar) {
+                Ok(report) => reports.push(report),
+                Err(e) => {
+                    pages = Err(e);
+                    break;
+                }
+            }
+        }
+        let indexed = indexer.join().unwrap_or_else(|_| {
+            Err(Error::io(
+                &tmp.join("search"),
+                std::io::Error::other("the search indexer panicked"),
+            ))
+        });
+        bar.finish_and_clear();
+        pages.and(indexed).map(|()| reports)
+    })
 }
 
 fn write_edition(
@@ -180,14 +200,17 @@ fn write_edition(
     let mut pages = 0;
     let mut feed_files = 0;
     for lang in Language::ALL {
+        let articles_dir = dir.join(render::lang_prefix(lang)).join("articles");
+        fs::create_dir_all(&articles_dir).map_err(|e| Error::io(&articles_dir, e))?;
         let r = Renderer::new(theme, view, bodies, lang, dir);
         r.home()?;
         r.search_page()?;
         r.not_found()?;
         categories.par_iter().try_for_each(|c| r.category(*c))?;
-        view.articles.par_iter().try_for_each(|i| {
-            bar.inc(1);
-            r.article(*i)
+        view.articles.par_chunks(64).try_for_each(|chunk| {
+            chunk.iter().try_for_each(|i| r.article(*i))?;
+            bar.inc(chunk.len() as u64);
+            Ok::<(), Error>(())
         })?;
         pages += 3 + categories.len() + view.articles.len();
         feed_files += feeds::write_all(view, bodies, lang, &theme.strings(lang), dir)?;

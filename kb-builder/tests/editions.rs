@@ -56,7 +56,7 @@ fn customer_edition_holds_customer_but_no_internal_bytes() {
     let (_tmp, site, _) = build_site(&fixture("editions"), None);
     assert_absent(&site.join("customer"), INTERNAL_CANARIES);
     assert_absent(&site.join("search/customer"), INTERNAL_CANARIES);
-    let article = read(&site.join("customer/articles/102/index.html"));
+    let article = read(&site.join("customer/articles/102.html"));
     assert!(article.contains("CANARYCUSTOMERTITLE"));
     assert!(site
         .join("customer/files/102/canary-customer-attachment.txt")
@@ -82,12 +82,11 @@ fn internal_edition_holds_everything() {
     );
     for id in [101, 102, 103, 104] {
         assert!(
-            site.join(format!("internal/articles/{id}/index.html"))
-                .is_file(),
+            site.join(format!("internal/articles/{id}.html")).is_file(),
             "article {id}"
         );
         assert!(
-            site.join(format!("internal/en/articles/{id}/index.html"))
+            site.join(format!("internal/en/articles/{id}.html"))
                 .is_file(),
             "en article {id}"
         );
@@ -98,22 +97,22 @@ fn internal_edition_holds_everything() {
 #[test]
 fn links_to_articles_an_edition_lacks_lead_to_the_edition_that_has_them() {
     let (_tmp, site, _) = build_site(&fixture("editions"), None);
-    let public = read(&site.join("public/articles/101/index.html"));
+    let public = read(&site.join("public/articles/101.html"));
     assert!(
-        public.contains("href=\"https://service.example.test/kb/articles/102/\""),
+        public.contains("href=\"https://service.example.test/kb/articles/102.html\""),
         "{public}"
     );
-    let customer = read(&site.join("customer/articles/101/index.html"));
+    let customer = read(&site.join("customer/articles/101.html"));
     assert!(
-        customer.contains("href=\"../../articles/102/\""),
+        customer.contains("href=\"../articles/102.html\""),
         "{customer}"
     );
-    let customer_102 = read(&site.join("customer/articles/102/index.html"));
-    assert!(customer_102.contains("https://service.example.test/agent/kb/articles/103/"));
-    assert!(customer_102.contains("href=\"../../files/102/canary-customer-attachment.txt\""));
-    let en = read(&site.join("customer/en/articles/102/index.html"));
+    let customer_102 = read(&site.join("customer/articles/102.html"));
+    assert!(customer_102.contains("https://service.example.test/agent/kb/articles/103.html"));
+    assert!(customer_102.contains("href=\"../files/102/canary-customer-attachment.txt\""));
+    let en = read(&site.join("customer/en/articles/102.html"));
     assert!(
-        en.contains("href=\"../../../files/102/canary-customer-attachment.txt\""),
+        en.contains("href=\"../../files/102/canary-customer-attachment.txt\""),
         "{en}"
     );
 }
@@ -148,8 +147,8 @@ fn every_page_exists_in_both_languages_with_its_strings() {
         "search/index.html",
         "category/guide/index.html",
         "category/guide/deep/nested/index.html",
-        "articles/101/index.html",
-        "articles/104/index.html",
+        "articles/101.html",
+        "articles/104.html",
         "feeds/latest-created.rss",
         "feeds/latest-updated.atom",
         "feeds/category/guide.rss",
@@ -164,21 +163,21 @@ fn every_page_exists_in_both_languages_with_its_strings() {
     assert!(ja.contains("<html lang=\"ja\">") && ja.contains("最新の登録"));
     assert!(en.contains("<html lang=\"en\">") && en.contains("Latest articles"));
     assert!(en.contains("Test Support Site"));
-    let article = read(&p.join("en/articles/104/index.html"));
+    let article = read(&p.join("en/articles/104.html"));
     assert!(
         article.contains("Article information")
             && article.contains("How to renew the TLS certificate")
     );
     let sitemap = read(&p.join("sitemap.xml"));
-    assert!(sitemap.contains("<loc>https://kb.example.test/articles/101/</loc>"));
-    assert!(sitemap.contains("<loc>https://kb.example.test/en/articles/101/</loc>"));
-    assert!(!sitemap.contains("/articles/102/"));
+    assert!(sitemap.contains("<loc>https://kb.example.test/articles/101.html</loc>"));
+    assert!(sitemap.contains("<loc>https://kb.example.test/en/articles/101.html</loc>"));
+    assert!(!sitemap.contains("/articles/102.html"));
 }
 
 #[test]
 fn article_pages_show_the_info_box_and_sanitised_body() {
     let (_tmp, site, _) = build_site(&fixture("editions"), None);
-    let html = read(&site.join("public/articles/101/index.html"));
+    let html = read(&site.join("public/articles/101.html"));
     for needle in [
         "FAQ#",
         "<dd>101</dd>",
@@ -193,7 +192,7 @@ fn article_pages_show_the_info_box_and_sanitised_body() {
         assert!(html.contains(needle), "missing {needle}");
     }
     assert!(!html.contains("<script>alert"), "raw script survived");
-    let customer = read(&site.join("customer/articles/102/index.html"));
+    let customer = read(&site.join("customer/articles/102.html"));
     assert!(
         customer.contains("canary-customer-attachment.txt</a> <span class=\"muted\">(52 B)</span>"),
         "{customer}"
@@ -219,6 +218,6 @@ fn top_ten_is_hidden_without_stats_and_shown_with_them() {
         !top.contains("CANARYCUSTOMER"),
         "customer article in public top 10"
     );
-    assert!(read(&site.join("public/articles/104/index.html")).contains("4.5 / 5 (4 "));
+    assert!(read(&site.join("public/articles/104.html")).contains("4.5 / 5 (4 "));
     assert!(site.join("public/feeds/top10.atom").is_file());
 }

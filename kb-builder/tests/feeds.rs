@@ -43,8 +43,8 @@ fn latest_feeds_carry_the_edition_s_articles_newest_first() {
     assert_eq!(
         ids(&public),
         vec![
-            "https://kb.example.test/articles/104/",
-            "https://kb.example.test/articles/101/"
+            "https://kb.example.test/articles/104.html",
+            "https://kb.example.test/articles/101.html"
         ]
     );
     let customer = parse(&site.join("customer/feeds/latest-created.atom"));
@@ -52,9 +52,9 @@ fn latest_feeds_carry_the_edition_s_articles_newest_first() {
     assert_eq!(
         ids(&customer),
         vec![
-            "https://service.example.test/kb/articles/104/",
-            "https://service.example.test/kb/articles/102/",
-            "https://service.example.test/kb/articles/101/"
+            "https://service.example.test/kb/articles/104.html",
+            "https://service.example.test/kb/articles/102.html",
+            "https://service.example.test/kb/articles/101.html"
         ]
     );
     let entry = &customer.entries[1];
@@ -82,7 +82,7 @@ fn updated_feeds_present_each_update_as_a_new_item() {
     assert!(
         first
             .id
-            .starts_with("https://kb.example.test/articles/104/#updated-"),
+            .starts_with("https://kb.example.test/articles/104.html#updated-"),
         "{}",
         first.id
     );

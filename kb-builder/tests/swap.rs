@@ -26,7 +26,7 @@ fn a_failed_build_keeps_the_old_site() {
         .into_iter()
         .map(|p| (p.clone(), fs::read(&p).unwrap()))
         .collect();
-    assert!(read(&out.join("public/articles/1/index.html")).contains("first version"));
+    assert!(read(&out.join("public/articles/1.html")).contains("first version"));
 
     let bad = tree(&[
         ("_site.yaml", SITE_YAML),
@@ -54,6 +54,6 @@ fn a_failed_build_keeps_the_old_site() {
         ("one.md", &article(1, "", "third version")),
     ]);
     build(&opts(newer.path())).unwrap();
-    assert!(read(&out.join("public/articles/1/index.html")).contains("third version"));
+    assert!(read(&out.join("public/articles/1.html")).contains("third version"));
     assert_eq!(fs::read_dir(parent.path()).unwrap().count(), 1);
 }

@@ -352,11 +352,15 @@ impl SearchIndex {
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
         let limit = limit.clamp(1, 1000);
-        let (top, total) = searcher
-            .search(
-                &query,
-                &(TopDocs::with_limit(limit).and_offset(offset), Count),
-            )
+        // Two passes instead of one `(TopDocs, Count)` collector: alone, TopDocs can skip
+        // documents that cannot reach the top (block-max WAND), and Count needs no scores.
+        // Together every match would be scored; that made the 99th percentile of
+        // two-word queries at 100,000 articles more than twice as slow.
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(limit).and_offset(offset))
+            .map_err(|e| Error::Query(e.to_string()))?;
+        let total = searcher
+            .search(&query, &Count)
             .map_err(|e| Error::Query(e.to_string()))?;
         let snippet_source: &dyn Query = snippet_query.as_deref().unwrap_or(&query);
         let mut snippets = SnippetGenerator::create(&searcher, snippet_source, self.f.body)
