@@ -176,24 +176,6 @@ pub fn terms(text: &str) -> Vec<String> {
     tokens.into_iter().map(|t| t.text).collect()
 }
 
-/// Token texts grouped by run: each inner list is one word or one CJK run's bigrams, for
-/// phrase queries that reward the query's words appearing as written.
-pub fn runs(text: &str) -> Vec<Vec<String>> {
-    let mut tokens = Vec::new();
-    analyze_into(text, &mut tokens);
-    let mut out: Vec<Vec<String>> = Vec::new();
-    let mut last_to = usize::MAX;
-    for t in tokens {
-        // Bigrams of one run overlap by one character; a new run starts after a gap.
-        match out.last_mut() {
-            Some(run) if t.offset_from < last_to => run.push(t.text),
-            _ => out.push(vec![t.text]),
-        }
-        last_to = t.offset_to;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,16 +216,5 @@ mod tests {
         let mut t2 = Vec::new();
         analyze_into("ｶﾞｲ", &mut t2);
         assert_eq!(&"ｶﾞｲ"[t2[0].offset_from..t2[0].offset_to], "ｶﾞｲ");
-    }
-
-    #[test]
-    fn runs_group_tokens() {
-        assert_eq!(
-            runs("証明書 smtp"),
-            vec![
-                vec!["証明".to_string(), "明書".to_string()],
-                vec!["smtp".to_string()]
-            ]
-        );
     }
 }
