@@ -569,7 +569,7 @@ fn run(n: usize, queries: usize, body_bytes: usize) -> Outcome {
         ms(p99),
         ms(*lat.last().unwrap())
     );
-    per_query.sort_by(|a, b| b.0.cmp(&a.0));
+    per_query.sort_by_key(|q| std::cmp::Reverse(q.0));
     let slow: Vec<String> = per_query
         .iter()
         .take(3)
