@@ -8,7 +8,7 @@ use crate::editions::{EditionView, LATEST, TOP};
 use crate::error::{Error, Result};
 use crate::lang::Language;
 use crate::markdown::{self, Body};
-use crate::render::{article_path, edition_url, lang_prefix};
+use crate::render::{article_href, article_path, edition_url, lang_prefix};
 use crate::theme::Strings;
 use chrono::{DateTime, FixedOffset};
 use std::fs;
@@ -130,21 +130,7 @@ impl<'a> Entry<'a> {
         let url = format!("{lang_url}{}", article_path(a.id));
         let root = edition_url(content, view.edition);
         let html = markdown::place(&bodies[i].html, &root, |id| {
-            match content.articles.binary_search_by_key(&id, |a| a.id) {
-                Ok(j) if view.holds(j) => format!("{lang_url}{}", article_path(id)),
-                _ => {
-                    let home = content
-                        .article(id)
-                        .map(|a| a.visibility.first_edition())
-                        .unwrap_or(view.edition);
-                    format!(
-                        "{}{}{}",
-                        edition_url(content, home),
-                        lang_prefix(lang),
-                        article_path(id)
-                    )
-                }
-            }
+            article_href(view, id, lang, lang_url)
         });
         let (guid, date) = match kind {
             Kind::Created => (url.clone(), a.created),

@@ -44,6 +44,26 @@ pub fn category_path(content: &Content, c: usize) -> String {
     }
 }
 
+/// Where `view`'s pages link to article `id`: below `lang_base` (a relative path or the
+/// edition's absolute URL with its language prefix) when the edition holds the article,
+/// else in the smallest edition that does, which asks for a login and shows nothing of it
+/// here.
+pub fn article_href(view: &EditionView, id: u32, lang: Language, lang_base: &str) -> String {
+    let content = view.content;
+    match content.articles.binary_search_by_key(&id, |a| a.id) {
+        Ok(i) if view.holds(i) => format!("{lang_base}{}", article_path(id)),
+        _ => {
+            let edition = view.home_edition_of(id).unwrap_or(Edition::Internal);
+            format!(
+                "{}{}{}",
+                edition_url(content, edition),
+                lang_prefix(lang),
+                article_path(id)
+            )
+        }
+    }
+}
+
 /// `1.2 MB`: sizes as people read them.
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
@@ -300,7 +320,7 @@ impl<'a> Renderer<'a> {
             .unwrap_or_default()
             .to_string();
         let body = markdown::place(&self.bodies[i].html, &root, |id| {
-            self.article_href(id, &lang_root)
+            article_href(self.view, id, self.lang, &lang_root)
         });
         let attachments: Vec<Value> = a
             .attachments
@@ -331,23 +351,6 @@ impl<'a> Renderer<'a> {
         ctx.insert("body", &body);
         ctx.insert("breadcrumb", &self.breadcrumb(a.category));
         self.write(&path, &self.theme.render("kb/article.html", &ctx)?)
-    }
-
-    /// Where this edition's pages link to article `id`: inside the edition when it holds
-    /// it, else to the smallest edition that does (which asks for a login).
-    fn article_href(&self, id: u32, lang_root: &str) -> String {
-        match self.content().articles.binary_search_by_key(&id, |a| a.id) {
-            Ok(i) if self.view.holds(i) => format!("{lang_root}{}", article_path(id)),
-            _ => {
-                let edition = self.view.home_edition_of(id).unwrap_or(Edition::Internal);
-                format!(
-                    "{}{}{}",
-                    edition_url(self.content(), edition),
-                    lang_prefix(self.lang),
-                    article_path(id)
-                )
-            }
-        }
     }
 
     pub fn search_page(&self) -> Result<()> {
