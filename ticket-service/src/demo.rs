@@ -2,9 +2,9 @@
 //! with an active contract, one whose contract has ended), their customers and two agents,
 //! then the service on 127.0.0.1:8080. Logins are printed.
 //!
-//! The knowledge base is expected in the site folder (`site/` by default) — built by
-//! kb-builder. Integration point: the integrator adds the demo KB build (through
-//! kb-builder's library) in [`build_knowledge_base`], before the server starts.
+//! Before the server starts, the demo knowledge base is built from `content/` into the
+//! site folder (`site/` by default) through kb-builder's library, published at the demo
+//! server's address; the search indexes come with it.
 
 use crate::accounts;
 use crate::config::{Config, Secret};
@@ -28,7 +28,7 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
     config.database_url = Secret::new(format!("sqlite://{DEMO_DB}"));
     config.mail_dir = "data/demo-mail".into();
     config.base_url = format!("http://{}", config.listen);
-    build_knowledge_base(&config.site_dir)?;
+    build_knowledge_base(&config)?;
 
     let app = Application::build(config).await?;
     let state = app.state().clone();
@@ -125,15 +125,45 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
     app.run_until_stopped().await
 }
 
-/// Where the demo's knowledge base comes from. For now it must already exist (run
-/// kb-builder first); the integrator replaces this with a build through kb-builder's
-/// library.
-fn build_knowledge_base(site: &Path) -> anyhow::Result<()> {
-    if !site.join("public").is_dir() {
-        tracing::warn!(
-            site = %site.display(),
-            "no built knowledge base found; /, /kb/ and /agent/kb/ will answer 404 until kb-builder builds it"
+/// Where the demo's knowledge base comes from.
+const DEMO_CONTENT: &str = "content";
+
+/// Builds the demo knowledge base from `content/` into the site folder with kb-builder,
+/// published at the demo server's address (so feeds, sitemaps and 404 pages link to it).
+fn build_knowledge_base(config: &Config) -> anyhow::Result<()> {
+    let content = Path::new(DEMO_CONTENT);
+    if !content.join("_site.yaml").is_file() {
+        anyhow::bail!(
+            "the demo needs the knowledge base's content in ./{DEMO_CONTENT}/ (with _site.yaml); \
+             run `ticket-service demo` from the root of the Madoguchi checkout"
         );
     }
+    let report = kb_builder::site::build(&kb_builder::site::BuildOptions {
+        content: content.to_path_buf(),
+        out: config.site_dir.clone(),
+        theme: config.theme_dir.clone(),
+        stats: None,
+        progress: false,
+        base_url: Some(format!("http://{}/", config.listen)),
+    })
+    .with_context(|| {
+        format!(
+            "building the demo knowledge base from {} into {}",
+            content.display(),
+            config.site_dir.display()
+        )
+    })?;
+    let editions = report
+        .editions
+        .iter()
+        .map(|e| format!("{} {}", e.edition.as_str(), e.articles))
+        .collect::<Vec<_>>()
+        .join(", ");
+    println!(
+        "Knowledge base: {} articles ({editions}) built into {} in {:.1} s",
+        report.articles,
+        config.site_dir.display(),
+        report.elapsed.as_secs_f64()
+    );
     Ok(())
 }

@@ -33,6 +33,9 @@ pub enum Error {
     /// Rate limited; the client may retry after the given time.
     #[error("too many requests; retry after {retry_after:?}")]
     TooManyRequests { retry_after: Duration },
+    /// A service the request needs is not there (the knowledge base is not built yet).
+    #[error("service unavailable")]
+    Unavailable,
     /// A POST without a valid CSRF token.
     #[error("missing or invalid CSRF token")]
     Csrf,
@@ -65,6 +68,7 @@ impl Error {
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Error::Sqlx(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -78,6 +82,7 @@ impl Error {
             Error::Validation { .. } => "validation",
             Error::TooManyRequests { .. } => "too_many_requests",
             Error::Csrf => "csrf",
+            Error::Unavailable => "unavailable",
             Error::Sqlx(_) | Error::Internal(_) => "internal",
         }
     }
@@ -91,6 +96,7 @@ impl Error {
             Error::Validation { .. } => ("err_validation_title", "err_validation_body"),
             Error::TooManyRequests { .. } => ("err_too_many_title", "err_too_many_body"),
             Error::Csrf => ("err_csrf_title", "err_csrf_body"),
+            Error::Unavailable => ("err_unavailable_title", "err_unavailable_body"),
             Error::Sqlx(_) | Error::Internal(_) => ("err_internal_title", "err_internal_body"),
         }
     }

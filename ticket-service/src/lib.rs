@@ -7,6 +7,7 @@
 //! - [`auth`]: passwords, sessions, CSRF, login rate limit, password reset;
 //! - [`accounts`]: creating users and companies, changing passwords, contract checks;
 //! - [`mail`]: the `Mailer` trait and the file transport;
+//! - [`search`]: the knowledge base's search indexes, reopened after each rebuild;
 //! - [`http`]: the router, one module per resource, security headers;
 //! - [`error`]: the one error type and its one `IntoResponse`;
 //! - [`startup`], [`telemetry`], [`cli`], [`demo`]: running it.
@@ -20,6 +21,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod mail;
+pub mod search;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

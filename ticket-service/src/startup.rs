@@ -1,10 +1,12 @@
 //! Start-up: builds the shared [`AppState`] (configuration, database, theme, mailer,
-//! password hasher, clock) and the [`Application`], which binds its listener before it
-//! runs — port 0 picks a free port, which tests read back with [`Application::port`].
+//! password hasher, clock, search indexes) and the [`Application`], which binds its
+//! listener before it runs — port 0 picks a free port, which tests read back with
+//! [`Application::port`].
 
 use crate::auth::password::PasswordHasher;
 use crate::config::Config;
 use crate::mail::{FileMailer, Mailer};
+use crate::search::SearchIndexes;
 use crate::store::Db;
 use anyhow::Context as _;
 use kb_builder::theme::Theme;
@@ -47,6 +49,8 @@ pub struct AppState {
     pub mailer: Arc<dyn Mailer>,
     pub hasher: PasswordHasher,
     pub clock: Clock,
+    /// The knowledge base's search indexes (reopened after each rebuild of the site).
+    pub search: Arc<SearchIndexes>,
 }
 
 impl AppState {
@@ -71,6 +75,7 @@ impl AppState {
             config.argon2_iterations,
             config.argon2_parallelism,
         )?;
+        let search = Arc::new(SearchIndexes::open(&config.site_dir));
         Ok(AppState {
             config: Arc::new(config),
             db,
@@ -78,6 +83,7 @@ impl AppState {
             mailer,
             hasher,
             clock: Clock::default(),
+            search,
         })
     }
 }

@@ -14,7 +14,8 @@
 //! the edition's `404.html` (or `en/404.html` under `/en/`) with status 404. Files are read
 //! whole; attachments are small FAQ documents.
 //!
-//! Search pages (`/search`, `/api/search`) are the integrator's; see `http/mod.rs`.
+//! The search pages (`/search`, `/kb/search`, `/agent/kb/search`) and `/api/search` are
+//! `http::search`'s; `/kb/search/` with the slash is the edition's static search page.
 
 use crate::auth::extract::{CurrentAgent, CurrentUser};
 use crate::startup::AppState;

@@ -2,9 +2,9 @@
 //! through (a tracing span per request, security headers).
 //!
 //! Path plan: the service's own paths (`/login`, `/logout`, `/forgot`, `/reset/…`,
-//! `/home`, `/settings`, `/healthz`, `/readyz`, `/static/…`, `/api/…`, `/search`) are
-//! routes and so win over the public edition, which is the fallback for everything else
-//! (`/`, `/en/`, articles). `/kb/…` is the customer edition (login required) and
+//! `/home`, `/settings`, `/healthz`, `/readyz`, `/static/…`, `/api/…`, `/search`,
+//! `/kb/search`, `/agent/kb/search`) are routes and so win over the editions' files; the
+//! public edition is the fallback for everything else (`/`, `/en/`, articles). `/kb/…` is the customer edition (login required) and
 //! `/agent/kb/…` the internal edition (agents only).
 
 pub mod auth;
@@ -12,6 +12,7 @@ pub mod context;
 pub mod health;
 pub mod home;
 pub mod kb;
+pub mod search;
 pub mod settings;
 
 use crate::startup::AppState;
@@ -40,8 +41,11 @@ pub fn router(state: AppState) -> Router {
         .route("/settings", get(settings::show))
         .route("/settings/password", post(settings::change_password))
         .route("/settings/preferences", post(settings::update_preferences))
-        // Reserved for the knowledge-base search the integrator adds.
-        .route("/search", any(not_found))
+        // Search pages win over the editions' files (`/kb/search/`, with the slash, is
+        // kb-builder's static search page and stays a file).
+        .route("/search", get(search::public_page))
+        .route("/kb/search", get(search::customer_page))
+        .route("/agent/kb/search", get(search::internal_page))
         .route("/kb", get(|| async { Redirect::permanent("/kb/") }))
         .route("/kb/", get(kb::customer_edition))
         .route("/kb/{*path}", get(kb::customer_edition))
@@ -51,6 +55,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/agent/kb/", get(kb::internal_edition))
         .route("/agent/kb/{*path}", get(kb::internal_edition))
+        .route("/api/search", get(search::api_search))
+        .route("/api/related", get(search::api_related))
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found))
         .route_layer(middleware::from_fn_with_state(

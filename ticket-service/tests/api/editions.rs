@@ -125,11 +125,12 @@ async fn service_paths_win_over_the_public_edition(backend: Backend) {
     let (status, html) = body(&app, &app.client(), "/login").await;
     assert_eq!(status, 200);
     assert!(!html.contains("FAKE LOGIN") && html.contains("action=\"/login\""));
+    // The service's search page, not a file of the public edition.
     let (status, html) = body(&app, &app.client(), "/search").await;
-    assert_eq!(status, 404);
+    assert_eq!(status, 200);
     assert!(
-        !html.contains("PUBLIC NOT FOUND"),
-        "reserved for the service"
+        !html.contains("PUBLIC NOT FOUND") && html.contains("class=\"svc-search\""),
+        "the service's search page"
     );
 }
 

@@ -1,6 +1,7 @@
 //! The test harness: starts the real application on 127.0.0.1:0 against a fresh database
 //! (a temporary SQLite file, or a new PostgreSQL database dropped afterwards), with a
-//! temporary mail folder and a small fake site tree, and drives it over HTTP.
+//! temporary mail folder and a small fake site tree (or a real knowledge base built by
+//! kb-builder from a tiny content tree, for search), and drives it over HTTP.
 
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use reqwest::redirect::Policy;
@@ -40,6 +41,10 @@ pub struct TestApp {
     pub address: String,
     pub state: AppState,
     pub mail_dir: PathBuf,
+    /// The site folder the app serves.
+    pub site_dir: PathBuf,
+    /// The content tree of a real knowledge base ([`spawn_app_with_kb`]).
+    pub content_dir: PathBuf,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
 }
@@ -55,9 +60,25 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Starts the app with a configuration adjusted by `tweak`.
 pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    spawn(backend, false, tweak).await
+}
+
+/// Starts the app on a real knowledge base: [`write_kb_content`]'s tree built by kb-builder
+/// (with search indexes) into the site folder.
+pub async fn spawn_app_with_kb(backend: Backend) -> TestApp {
+    spawn(backend, true, |_| {}).await
+}
+
+async fn spawn(backend: Backend, real_kb: bool, tweak: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let site_dir = dir.path().join("site");
-    write_fake_site(&site_dir);
+    let content_dir = dir.path().join("content");
+    if real_kb {
+        write_kb_content(&content_dir);
+        build_kb(&content_dir, &site_dir).await;
+    } else {
+        write_fake_site(&site_dir);
+    }
     let mail_dir = dir.path().join("mail");
     let (url, pg) = match backend {
         Backend::Sqlite => (
@@ -105,6 +126,8 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
         address,
         state,
         mail_dir,
+        site_dir,
+        content_dir,
         _dir: dir,
         pg,
     }
@@ -133,7 +156,7 @@ impl Drop for TestApp {
     }
 }
 
-fn write(path: &Path, text: &str) {
+pub fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().expect("has parent")).expect("mkdir");
     std::fs::write(path, text).expect("write");
 }
@@ -174,7 +197,121 @@ fn write_fake_site(site: &Path) {
     );
 }
 
+/// Article ids of the knowledge base of [`write_kb_content`].
+pub mod kb {
+    /// Public, Japanese, in `faq/gateway`; has "quokka" and a `<script>` in its body.
+    pub const PUBLIC_JA: u32 = 101;
+    /// Public, English, in `faq`; has "quokka".
+    pub const PUBLIC_EN: u32 = 102;
+    /// Customer, Japanese; has "narwhal".
+    pub const CUSTOMER: u32 = 201;
+    /// Internal, Japanese; has "axolotl".
+    pub const INTERNAL: u32 = 301;
+    /// Twelve public articles with "lemming", 401..=412.
+    pub const LEMMINGS: std::ops::RangeInclusive<u32> = 401..=412;
+}
+
+pub fn kb_article(id: u32, title: &str, visibility: &str, language: &str, body: &str) -> String {
+    format!(
+        "---\nid: {id}\ntitle: {title}\nvisibility: {visibility}\nlanguage: {language}\n\
+         keywords: [kbtest]\ncreated: 2024-01-01T00:00:00+09:00\n\
+         updated: 2024-01-02T00:00:00+09:00\n---\n{body}\n"
+    )
+}
+
+/// A tiny content tree: one public article per language, one customer and one internal
+/// article with distinctive words, and twelve articles sharing one word (for paging).
+pub fn write_kb_content(content: &Path) {
+    write(
+        &content.join("_site.yaml"),
+        "title:\n  ja: テストサポート\n  en: Test Support\nbase_url: https://kb.example.test/\n",
+    );
+    write(
+        &content.join("faq/_category.yaml"),
+        "name:\n  ja: よくあるご質問\n  en: FAQ\n",
+    );
+    write(
+        &content.join("faq/gateway/_category.yaml"),
+        "name:\n  ja: ゲートウェイ\n  en: Gateway\n",
+    );
+    write(
+        &content.join("faq/gateway/public-ja.md"),
+        &kb_article(
+            kb::PUBLIC_JA,
+            "quokka の設定手順",
+            "public",
+            "ja",
+            "gateway で quokka を設定します。例: `<script>alert(\"quokka\")</script>` は無視されます。",
+        ),
+    );
+    write(
+        &content.join("faq/public-en.md"),
+        &kb_article(
+            kb::PUBLIC_EN,
+            "Setting up quokka",
+            "public",
+            "en",
+            "How to set up quokka in English.",
+        ),
+    );
+    write(
+        &content.join("faq/customer.md"),
+        &kb_article(
+            kb::CUSTOMER,
+            "narwhal の契約者向け手順",
+            "customer",
+            "ja",
+            "契約者向け: gateway の narwhal 設定について説明します。",
+        ),
+    );
+    write(
+        &content.join("faq/internal.md"),
+        &kb_article(
+            kb::INTERNAL,
+            "axolotl 社内手順",
+            "internal",
+            "ja",
+            "社内向け: gateway の axolotl 手順です。",
+        ),
+    );
+    for id in kb::LEMMINGS {
+        write(
+            &content.join(format!("faq/lemming-{id}.md")),
+            &kb_article(
+                id,
+                &format!("lemming 記事 {id}"),
+                "public",
+                "ja",
+                &format!("lemming についての記事 {id} です。"),
+            ),
+        );
+    }
+}
+
+/// Builds `content` into `site` with kb-builder (on a blocking thread).
+pub async fn build_kb(content: &Path, site: &Path) {
+    let opts = kb_builder::site::BuildOptions {
+        content: content.to_path_buf(),
+        out: site.to_path_buf(),
+        theme: kb_builder::theme::default_dir(),
+        stats: None,
+        progress: false,
+        base_url: None,
+    };
+    tokio::task::spawn_blocking(move || kb_builder::site::build(&opts))
+        .await
+        .expect("build task")
+        .expect("kb-builder builds the test knowledge base");
+}
+
 impl TestApp {
+    /// Rewrites one file of the content tree and rebuilds the site in place (kb-builder
+    /// swaps the new site in while the app runs).
+    pub async fn rebuild_kb_with(&self, file: &str, text: &str) {
+        write(&self.content_dir.join(file), text);
+        build_kb(&self.content_dir, &self.site_dir).await;
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -6,6 +6,7 @@ mod csrf;
 mod editions;
 mod login;
 mod reset;
+mod search;
 mod sessions;
 mod settings;
 mod throttle;
