@@ -40,7 +40,7 @@
     data.hits.forEach(function (hit) {
       var li = document.createElement("li");
       var a = document.createElement("a");
-      a.href = langRoot + "articles/" + encodeURIComponent(String(hit.id)) + "/";
+      a.href = langRoot + "articles/" + encodeURIComponent(String(hit.id)) + ".html";
       a.textContent = hit.title;
       li.appendChild(a);
       var meta = document.createElement("span");
