@@ -56,7 +56,7 @@ pub enum Command {
     Demo {
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
         listen: String,
-        /// The built knowledge base (expected to exist; see README-service.md).
+        /// Where the demo builds the knowledge base from ./content (replaced on each run).
         #[arg(long, value_name = "DIR", default_value = "site")]
         site: PathBuf,
     },
