@@ -11,18 +11,20 @@
 //! backslash or NUL segment is refused; the resolved file must lie inside the edition
 //! (symlinks out are refused too). A folder serves its `index.html` (a folder URL without
 //! the trailing slash is redirected to it, so relative links work); a missing file gets
-//! the edition's `404.html` (or `en/404.html` under `/en/`) with status 404. Files are read
-//! whole; attachments are small FAQ documents.
+//! the edition's `404.html` (or `en/404.html` under `/en/`) with status 404. Files up to
+//! 256 KiB are read whole; larger ones (manuals, modules) are streamed.
 //!
 //! The search pages (`/search`, `/kb/search`, `/agent/kb/search`) and `/api/search` are
 //! `http::search`'s; `/kb/search/` with the slash is the edition's static search page.
 
 use crate::auth::extract::{CurrentAgent, CurrentUser};
 use crate::startup::AppState;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::path::{Path, PathBuf};
+use tokio::io::AsyncReadExt;
 
 /// Caching of a served tree.
 #[derive(Clone, Copy)]
@@ -138,10 +140,36 @@ async fn serve(root: &Path, mount: &str, path: &str, caching: Caching, pages: bo
     if !inside(root, &file).await {
         return not_found(root, &segs, pages).await;
     }
-    match tokio::fs::read(&file).await {
-        Ok(bytes) => file_response(StatusCode::OK, &file, bytes, caching),
-        Err(_) => not_found(root, &segs, pages).await,
+    match open(&file).await {
+        Some(body) => file_response(StatusCode::OK, &file, body, caching),
+        None => not_found(root, &segs, pages).await,
     }
+}
+
+/// Files up to this size are read in one go; larger ones (manuals, modules) are streamed
+/// so that a few concurrent downloads do not hold whole files in memory.
+const STREAM_ABOVE: u64 = 256 * 1024;
+
+async fn open(file: &Path) -> Option<Body> {
+    let f = tokio::fs::File::open(file).await.ok()?;
+    let len = f.metadata().await.ok()?.len();
+    if len <= STREAM_ABOVE {
+        return tokio::fs::read(file).await.ok().map(Body::from);
+    }
+    let chunks = futures_util::stream::unfold(Some(f), |state| async move {
+        let mut f = state?;
+        let mut buf = vec![0u8; 64 * 1024];
+        match f.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(axum::body::Bytes::from(buf)), Some(f)))
+            }
+            // The error ends the body; the client sees a truncated download, not a hang.
+            Err(e) => Some((Err::<axum::body::Bytes, _>(e), None)),
+        }
+    });
+    Some(Body::from_stream(chunks))
 }
 
 /// Characters escaped in a path segment of a redirect.
@@ -177,15 +205,20 @@ async fn not_found(root: &Path, segs: &[String], pages: bool) -> Response {
         };
         for page in candidates {
             if let Ok(bytes) = tokio::fs::read(&page).await {
-                return file_response(StatusCode::NOT_FOUND, &page, bytes, Caching::Private);
+                return file_response(
+                    StatusCode::NOT_FOUND,
+                    &page,
+                    Body::from(bytes),
+                    Caching::Private,
+                );
             }
         }
     }
     (StatusCode::NOT_FOUND, "Not Found").into_response()
 }
 
-fn file_response(status: StatusCode, file: &Path, bytes: Vec<u8>, caching: Caching) -> Response {
-    let mut response = (status, bytes).into_response();
+fn file_response(status: StatusCode, file: &Path, body: Body, caching: Caching) -> Response {
+    let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

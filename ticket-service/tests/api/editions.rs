@@ -134,8 +134,28 @@ async fn service_paths_win_over_the_public_edition(backend: Backend) {
     );
 }
 
+async fn large_attachments_arrive_whole(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // Above the size that is streamed rather than read at once; not a multiple of the
+    // chunk size, so the last chunk is a short one.
+    let payload: Vec<u8> = (0..1_500_001u32).map(|i| (i % 251) as u8).collect();
+    let file = app.site_dir.join("public/files/1801/manual.pdf");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, &payload).unwrap();
+    let r = app.get(&app.client(), "/files/1801/manual.pdf").await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap(),
+        "application/pdf"
+    );
+    let got = r.bytes().await.unwrap();
+    assert_eq!(got.len(), payload.len());
+    assert!(got[..] == payload[..], "the streamed file differs");
+}
+
 crate::both_backends!(
     editions_are_served_to_the_right_people,
     path_traversal_is_refused,
     service_paths_win_over_the_public_edition,
+    large_attachments_arrive_whole,
 );
