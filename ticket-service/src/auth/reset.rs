@@ -6,13 +6,34 @@
 use crate::domain::{Email, Password};
 use crate::mail::OutgoingMail;
 use crate::startup::AppState;
-use crate::store::{resets, sessions, users, users::User};
+use crate::store::{resets, sessions, throttle, users, users::User};
 use anyhow::Context as _;
+use std::net::IpAddr;
+
+/// Reset mails to one account per window (`login_window`).
+const RESETS_PER_ACCOUNT: i64 = 3;
+/// Reset requests from one client address per window.
+const RESETS_PER_ADDRESS: i64 = 10;
 
 /// Handles a "forgot password" request: if the address belongs to a user, stores a token
 /// and mails the link in the user's language. Says nothing about whether it did, so the
 /// caller can answer the same page either way.
-pub async fn request(state: &AppState, email: &str) -> crate::Result<()> {
+pub async fn request(state: &AppState, email: &str, client: IpAddr) -> crate::Result<()> {
+    let now = state.clock.now();
+    let since = now - state.config.login_window.as_secs() as i64;
+    // Limits keep the form from being used to flood someone's mailbox. Going over them
+    // changes nothing the requester can see (the page always answers the same); the mail
+    // is simply not sent. They share the login window and its cleanup.
+    let address_key = format!("reset-address:{client}");
+    if throttle::failures_since(&state.db, &address_key, since)
+        .await?
+        .0
+        >= RESETS_PER_ADDRESS
+    {
+        tracing::warn!(%client, "password reset requests from this address are over the limit");
+        return Ok(());
+    }
+    throttle::record_failure(&state.db, &address_key, now).await?;
     let Ok(email) = Email::parse(email) else {
         return Ok(());
     };
@@ -20,8 +41,20 @@ pub async fn request(state: &AppState, email: &str) -> crate::Result<()> {
         tracing::info!("password reset requested for an unknown address");
         return Ok(());
     };
+    let account_key = format!("reset-account:{}", user.id);
+    if throttle::failures_since(&state.db, &account_key, since)
+        .await?
+        .0
+        >= RESETS_PER_ACCOUNT
+    {
+        tracing::warn!(
+            user_id = user.id,
+            "password reset mails for this account are over the limit"
+        );
+        return Ok(());
+    }
+    throttle::record_failure(&state.db, &account_key, now).await?;
     let token = super::random_token();
-    let now = state.clock.now();
     let lifetime = state.config.reset_token_lifetime.as_secs() as i64;
     resets::insert(
         &state.db,

@@ -181,8 +181,9 @@ pub async fn forgot(
     CsrfForm(form): CsrfForm<ForgotForm>,
 ) -> crate::Result<Response> {
     let background = state.clone();
+    let client = ctx.client_ip;
     tokio::spawn(async move {
-        if let Err(e) = reset_flow::request(&background, &form.email).await {
+        if let Err(e) = reset_flow::request(&background, &form.email, client).await {
             tracing::error!(error = %e, "password reset request failed");
         }
     });

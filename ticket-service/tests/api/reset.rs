@@ -210,7 +210,49 @@ async fn forgot_password_does_not_reveal_accounts(backend: Backend) {
     assert!(body.contains("Dear Known,"), "{body}");
 }
 
+async fn reset_mails_are_limited_per_account(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.add_customer("flooded@example.com", "Flooded").await;
+    let mut pages = Vec::new();
+    for _ in 0..5 {
+        let client = app.client();
+        let csrf = app.csrf(&client, "/forgot").await;
+        let r = app
+            .post_form(
+                &client,
+                "/forgot",
+                &[("csrf", &csrf), ("email", "flooded@example.com")],
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        pages.push(html.replace(&csrf_from(&html).unwrap_or_default(), "TOKEN"));
+        // Requests are handled in the background; keep them in order.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    assert!(
+        pages.windows(2).all(|w| w[0] == w[1]),
+        "the answer never changes"
+    );
+    app.wait_for_mails(3).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.mails().len(), 3, "three mails per window, then none");
+
+    // The window passes: mail flows again.
+    app.state.clock.advance(Duration::from_secs(16 * 60));
+    let client = app.client();
+    let csrf = app.csrf(&client, "/forgot").await;
+    app.post_form(
+        &client,
+        "/forgot",
+        &[("csrf", &csrf), ("email", "flooded@example.com")],
+    )
+    .await;
+    app.wait_for_mails(4).await;
+}
+
 crate::both_backends!(
+    reset_mails_are_limited_per_account,
     reset_link_works_once_and_ends_all_sessions,
     reset_links_expire,
     reset_links_die_when_the_password_changes,
