@@ -38,17 +38,10 @@ fn address_key(ip: IpAddr) -> String {
     format!("address:{ip}")
 }
 
-/// Checks the credentials, honouring and updating the rate limit.
-pub async fn attempt(
-    state: &AppState,
-    email: &str,
-    password: &str,
-    client: IpAddr,
-) -> Result<User, LoginError> {
+/// The throttle keys of an attempt, each with its limit.
+fn limits(state: &AppState, email: &str, client: IpAddr) -> [(String, i64); 2] {
     let config = &state.config;
-    let now = state.clock.now();
-    let window = config.login_window.as_secs() as i64;
-    let keys = [
+    [
         (
             account_key(email),
             i64::from(config.login_max_failures_per_account),
@@ -57,8 +50,17 @@ pub async fn attempt(
             address_key(client),
             i64::from(config.login_max_failures_per_address),
         ),
-    ];
-    for (key, limit) in &keys {
+    ]
+}
+
+/// Refuses the attempt when any key is over its limit, with the time to wait.
+async fn check_limits(
+    state: &AppState,
+    keys: &[(String, i64)],
+    now: i64,
+) -> Result<(), LoginError> {
+    let window = state.config.login_window.as_secs() as i64;
+    for (key, limit) in keys {
         let (count, oldest) = throttle::failures_since(&state.db, key, now - window).await?;
         if count >= *limit {
             let wait = oldest.map_or(window, |t| t + window - now).max(1);
@@ -66,6 +68,56 @@ pub async fn attempt(
             return Err(LoginError::Throttled(Duration::from_secs(wait as u64)));
         }
     }
+    Ok(())
+}
+
+async fn record_failure(
+    state: &AppState,
+    keys: &[(String, i64)],
+    now: i64,
+) -> Result<(), LoginError> {
+    for (key, _) in keys {
+        throttle::record_failure(&state.db, key, now).await?;
+    }
+    Ok(())
+}
+
+/// Checks a logged-in user's current password (to change it) under the same limits as the
+/// login form, sharing its counters: a stolen session must not become a way to guess the
+/// password without a limit. `Ok(false)` for a wrong password.
+pub async fn verify_current(
+    state: &AppState,
+    user: &User,
+    password: &str,
+    client: IpAddr,
+) -> Result<bool, LoginError> {
+    let now = state.clock.now();
+    let keys = limits(state, user.email.as_str(), client);
+    check_limits(state, &keys, now).await?;
+    let ok = password.chars().count() <= Password::MAX_CHARS
+        && matches!(
+            state
+                .hasher
+                .verify(password, Some(&user.password_hash))
+                .await?,
+            Verified::Valid { .. }
+        );
+    if !ok {
+        record_failure(state, &keys, now).await?;
+    }
+    Ok(ok)
+}
+
+/// Checks the credentials, honouring and updating the rate limit.
+pub async fn attempt(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    client: IpAddr,
+) -> Result<User, LoginError> {
+    let now = state.clock.now();
+    let keys = limits(state, email, client);
+    check_limits(state, &keys, now).await?;
 
     let user = match Email::parse(email) {
         Ok(email) => users::by_email(&state.db, &email).await?,
@@ -93,9 +145,7 @@ pub async fn attempt(
             Ok(user)
         }
         _ => {
-            for (key, _) in &keys {
-                throttle::record_failure(&state.db, key, now).await?;
-            }
+            record_failure(state, &keys, now).await?;
             Err(LoginError::InvalidCredentials)
         }
     }

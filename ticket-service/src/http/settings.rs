@@ -6,7 +6,7 @@
 use crate::accounts;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::extract::CurrentUser;
-use crate::auth::password::Verified;
+use crate::auth::login::{self, LoginError};
 use crate::domain::{FieldError, PageSize, Password, RefreshInterval, TimeZone};
 use crate::http::context::Ctx;
 use crate::http::see_other;
@@ -187,14 +187,15 @@ pub async fn change_password(
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> crate::Result<Response> {
     let mut errors = BTreeMap::new();
-    let current_ok = form.current.chars().count() <= Password::MAX_CHARS
-        && matches!(
-            state
-                .hasher
-                .verify(&form.current, Some(&user.password_hash))
-                .await?,
-            Verified::Valid { .. }
-        );
+    let current_ok = match login::verify_current(&state, &user, &form.current, ctx.client_ip).await
+    {
+        Ok(ok) => ok,
+        Err(LoginError::Throttled(retry_after)) => {
+            return Err(crate::Error::TooManyRequests { retry_after })
+        }
+        Err(LoginError::InvalidCredentials) => false,
+        Err(LoginError::Other(e)) => return Err(e),
+    };
     if !current_ok {
         errors.insert("current", FieldError::new("err_current_password_wrong"));
     }

@@ -220,6 +220,54 @@ async fn changing_the_password_ends_other_sessions(backend: Backend) {
     );
 }
 
+async fn guessing_the_current_password_is_rate_limited(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.add_customer("guess@example.com", "Guess").await;
+    let stolen = app.logged_in("guess@example.com", PASSWORD).await;
+    for i in 0..5 {
+        let r = change_password(
+            &app,
+            &stolen,
+            &format!("wrong-guess-{i}"),
+            "a-new-good-password",
+            "a-new-good-password",
+        )
+        .await;
+        assert_eq!(r.status(), 422, "guess {i} is a form error");
+    }
+    // The sixth guess is refused before the password is even checked, right or wrong.
+    let r = change_password(
+        &app,
+        &stolen,
+        PASSWORD,
+        "a-new-good-password",
+        "a-new-good-password",
+    )
+    .await;
+    assert_eq!(r.status(), 429);
+    // The counter is the login form's: that account cannot be guessed there either.
+    assert_eq!(
+        app.login(&app.client(), "guess@example.com", PASSWORD)
+            .await
+            .status(),
+        429
+    );
+    // The window passes; the real password works again.
+    app.state
+        .clock
+        .advance(std::time::Duration::from_secs(16 * 60));
+    let fresh = app.logged_in("guess@example.com", PASSWORD).await;
+    let r = change_password(
+        &app,
+        &fresh,
+        PASSWORD,
+        "a-new-good-password",
+        "a-new-good-password",
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+}
+
 async fn weak_hashes_are_upgraded_at_login(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.add_customer("legacy@example.com", "Legacy").await;
@@ -257,6 +305,7 @@ async fn weak_hashes_are_upgraded_at_login(backend: Backend) {
 }
 
 crate::both_backends!(
+    guessing_the_current_password_is_rate_limited,
     preferences_are_validated_and_kept_as_typed,
     password_rules_apply,
     changing_the_password_ends_other_sessions,
