@@ -108,6 +108,10 @@ fn filters_paging_and_snippets() {
     assert_eq!(first.hits.len(), 1);
     assert!(first.total >= 2);
     assert_eq!(first.total, second.total);
+    let beyond = index
+        .search("メール 記事 の", &Filters::default(), 10, usize::MAX)
+        .unwrap();
+    assert!(beyond.hits.is_empty() && beyond.total == first.total);
     assert_ne!(first.hits[0].id, second.hits[0].id);
 
     let hit = &index

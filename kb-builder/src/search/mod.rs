@@ -27,6 +27,8 @@ const BOOST_TITLE: f32 = 3.0;
 const BOOST_KEYWORDS: f32 = 2.5;
 const BOOST_CATEGORY: f32 = 1.0;
 const BOOST_BODY: f32 = 1.0;
+/// The deepest a search pages.
+const MAX_OFFSET: usize = 100_000;
 /// Characters of body text around the matches in a snippet.
 const SNIPPET_CHARS: usize = 160;
 
@@ -341,6 +343,9 @@ impl SearchIndex {
         };
         let searcher = self.reader.searcher();
         let limit = limit.clamp(1, 1000);
+        // tantivy keeps `limit + offset` documents; no one pages this deep, and an
+        // unchecked sum could overflow.
+        let offset = offset.min(MAX_OFFSET);
         // Two passes instead of one `(TopDocs, Count)` collector: alone, TopDocs can skip
         // documents that cannot reach the top (block-max WAND), and Count needs no scores.
         // Together every match would be scored; that made the 99th percentile of

@@ -244,7 +244,7 @@ async fn page(
 
     let mut status = StatusCode::OK;
     if !q.is_empty() {
-        let offset = (page_no - 1) * PAGE_SIZE;
+        let offset = (page_no - 1).saturating_mul(PAGE_SIZE);
         if offset > MAX_OFFSET {
             return Err(Error::NotFound);
         }

@@ -157,6 +157,9 @@ async fn empty_query_and_paging(backend: Backend) {
     let (status, html) = page(&app, &anon, "/search?q=lemming&page=9").await;
     assert_eq!(status, 200);
     assert!(result_links(&html).is_empty());
+    // A page number whose offset would overflow is answered, not a crash.
+    let huge = format!("/search?q=lemming&page={}", usize::MAX);
+    assert!(page(&app, &anon, &huge).await.0 < 500);
 }
 
 async fn customer_and_internal_search_pages(backend: Backend) {
