@@ -9,6 +9,16 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Strings that Rust code looks up by name (feed titles, page titles); every theme must
+/// have them, so that a lookup can never fail after loading.
+pub const REQUIRED_STRINGS: &[&str] = &[
+    "feed_latest_created",
+    "feed_latest_updated",
+    "feed_top10",
+    "search",
+    "not_found_title",
+];
+
 /// One language's UI strings, flat `key → text`, merged from every TOML file of its folder.
 pub type Strings = BTreeMap<String, String>;
 
@@ -127,6 +137,20 @@ impl Theme {
     fn check_translations(&self) -> Result<()> {
         let ja = &self.strings[&Language::Ja];
         let en = &self.strings[&Language::En];
+        let absent: Vec<&str> = REQUIRED_STRINGS
+            .iter()
+            .copied()
+            .filter(|k| !ja.contains_key(*k))
+            .collect();
+        if !absent.is_empty() {
+            return Err(Error::Theme {
+                path: self.dir.join("i18n"),
+                message: format!(
+                    "the theme lacks strings kb-builder uses: {}",
+                    absent.join(", ")
+                ),
+            });
+        }
         let missing: Vec<String> = ja
             .keys()
             .filter(|k| !en.contains_key(*k))
@@ -202,11 +226,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir_all(dir.path().join("templates")).unwrap();
         fs::write(dir.path().join("templates/base.html"), "x").unwrap();
-        for (lang, body) in [("ja", "a = \"1\"\nb = \"2\"\n"), ("en", "a = \"1\"\n")] {
+        let required: String = REQUIRED_STRINGS
+            .iter()
+            .map(|k| format!("{k} = \"x\"\n"))
+            .collect();
+        let write = |lang: &str, body: &str| {
             fs::create_dir_all(dir.path().join("i18n").join(lang)).unwrap();
             fs::write(dir.path().join("i18n").join(lang).join("x.toml"), body).unwrap();
-        }
+        };
+        write("ja", &format!("{required}a = \"1\"\nb = \"2\"\n"));
+        write("en", &format!("{required}a = \"1\"\n"));
         let err = Theme::load(dir.path()).unwrap_err().to_string();
         assert!(err.contains("en lacks `b`"), "{err}");
+
+        // A string the code looks up by name must be there at all.
+        write("ja", "a = \"1\"\n");
+        write("en", "a = \"1\"\n");
+        let err = Theme::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("lacks strings kb-builder uses: feed_latest_created"),
+            "{err}"
+        );
     }
 }
