@@ -170,7 +170,10 @@ fn every_page_exists_in_both_languages_with_its_strings() {
     );
     // A category holding only subcategories points to them, not to "no articles".
     let deep = read(&p.join("category/guide/deep/index.html"));
-    assert!(deep.contains("さらに詳細") && !deep.contains("まだFAQがありません"), "{deep}");
+    assert!(
+        deep.contains("さらに詳細") && !deep.contains("まだFAQがありません"),
+        "{deep}"
+    );
     let sitemap = read(&p.join("sitemap.xml"));
     assert!(sitemap.contains("<loc>https://kb.example.test/articles/101.html</loc>"));
     assert!(sitemap.contains("<loc>https://kb.example.test/en/articles/101.html</loc>"));
