@@ -59,7 +59,14 @@ struct Slot {
 pub struct SearchIndexes {
     site_dir: PathBuf,
     slots: [RwLock<Slot>; 3],
+    /// Searches running at once. Searching is CPU work on the blocking pool; the public
+    /// API needs no login, so a flood must queue briefly and then be refused (503) rather
+    /// than grow the pool without bound.
+    running: tokio::sync::Semaphore,
 }
+
+/// How long a search waits for a turn before the service answers 503.
+const QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn slot_of(edition: Edition) -> usize {
     match edition {
@@ -72,9 +79,11 @@ fn slot_of(edition: Edition) -> usize {
 impl SearchIndexes {
     /// Opens whatever indexes `site_dir` holds now. Missing ones are not an error.
     pub fn open(site_dir: &Path) -> SearchIndexes {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let indexes = SearchIndexes {
             site_dir: site_dir.to_path_buf(),
             slots: Default::default(),
+            running: tokio::sync::Semaphore::new(cores * 2),
         };
         for edition in Edition::ALL {
             if indexes.index(edition).is_none() {
@@ -129,6 +138,17 @@ impl SearchIndexes {
         slot.index.clone()
     }
 
+    /// Waits for a free slot to search in, at most [`QUEUE_WAIT`].
+    async fn turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
+        match tokio::time::timeout(QUEUE_WAIT, self.running.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => {
+                tracing::warn!("search refused: too many searches waiting");
+                Err(Error::Unavailable)
+            }
+        }
+    }
+
     /// Searches one edition. `Error::Unavailable` when it has no index.
     pub async fn search(
         self: &Arc<Self>,
@@ -138,6 +158,7 @@ impl SearchIndexes {
         limit: usize,
         offset: usize,
     ) -> Result<Results> {
+        let _turn = self.turn().await?;
         let this = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let index = this.index(edition).ok_or(Error::Unavailable)?;
@@ -157,6 +178,7 @@ impl SearchIndexes {
         body: String,
         limit: usize,
     ) -> Result<Vec<Hit>> {
+        let _turn = self.turn().await?;
         let this = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let index = this.index(edition).ok_or(Error::Unavailable)?;
@@ -184,6 +206,23 @@ pub fn article_url(edition: Edition, lang: kb_builder::Language, id: u32) -> Str
 mod tests {
     use super::*;
     use kb_builder::Language;
+
+    #[tokio::test]
+    async fn a_flood_of_searches_is_refused_after_a_short_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let indexes = Arc::new(SearchIndexes::open(dir.path()));
+        let search = || indexes.search(Edition::Public, "x".into(), Filters::default(), 10, 0);
+        // A free slot: the answer (no index here) comes at once.
+        let started = std::time::Instant::now();
+        assert!(matches!(search().await, Err(Error::Unavailable)));
+        assert!(started.elapsed() < QUEUE_WAIT / 2);
+        // Every slot taken: the search waits its turn, then gives up.
+        let all = indexes.running.available_permits() as u32;
+        let _held = indexes.running.acquire_many(all).await.unwrap();
+        let started = std::time::Instant::now();
+        assert!(matches!(search().await, Err(Error::Unavailable)));
+        assert!(started.elapsed() >= QUEUE_WAIT);
+    }
 
     #[test]
     fn article_urls_follow_the_edition_and_language() {
