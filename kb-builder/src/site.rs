@@ -110,22 +110,57 @@ fn sibling(out: &Path, what: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Replaces `out` by `tmp`. The old site is moved aside first and put back if the new one
-/// cannot be moved in.
+/// Replaces `out` by `tmp`. On Linux the two folders trade places in one atomic step, so a
+/// web server or the ticket service serving `out` never sees it missing; elsewhere (or on
+/// a file system without that) the old site is moved aside first and put back if the new
+/// one cannot be moved in.
 fn swap_in(tmp: &Path, out: &Path) -> Result<()> {
-    if out.exists() {
-        let old = sibling(out, "old")?;
-        fs::remove_dir(&old).map_err(|e| Error::io(&old, e))?;
-        fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
-        if let Err(e) = fs::rename(tmp, out) {
-            let _ = fs::rename(&old, out);
-            return Err(Error::io(out, e));
-        }
-        fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
-    } else {
-        fs::rename(tmp, out).map_err(|e| Error::io(out, e))?;
+    if !out.exists() {
+        return fs::rename(tmp, out).map_err(|e| Error::io(out, e));
     }
-    Ok(())
+    if exchange(tmp, out) {
+        // `tmp` now holds the previous site.
+        return fs::remove_dir_all(tmp).map_err(|e| Error::io(tmp, e));
+    }
+    let old = sibling(out, "old")?;
+    fs::remove_dir(&old).map_err(|e| Error::io(&old, e))?;
+    fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
+    if let Err(e) = fs::rename(tmp, out) {
+        let _ = fs::rename(&old, out);
+        return Err(Error::io(out, e));
+    }
+    fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))
+}
+
+/// Atomically exchanges two paths (`renameat2` with `RENAME_EXCHANGE`); false when the
+/// system or file system cannot.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> bool {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let (Ok(a), Ok(b)) = (
+        CString::new(a.as_os_str().as_bytes()),
+        CString::new(b.as_os_str().as_bytes()),
+    ) else {
+        return false;
+    };
+    // SAFETY: both are valid NUL-terminated paths that outlive the call; AT_FDCWD makes
+    // them relative to the working directory, as `fs::rename` does.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    rc == 0
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> bool {
+    false
 }
 
 fn build_into(
