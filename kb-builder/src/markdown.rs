@@ -93,7 +93,7 @@ pub fn render(article: &Article) -> Body {
 }
 
 fn rewrite_link<'a>(
-    event: Event<'a>,
+    mut event: Event<'a>,
     links: &HashMap<String, LinkTarget>,
     own_id: u32,
     links_to: &mut Vec<u32>,
@@ -114,41 +114,12 @@ fn rewrite_link<'a>(
             LinkTarget::External => None,
         }
     };
-    match event {
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => {
-            let dest_url = resolve(&dest_url, links_to)
-                .map(CowStr::from)
-                .unwrap_or(dest_url);
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            })
+    if let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = &mut event {
+        if let Some(resolved) = resolve(dest_url, links_to) {
+            *dest_url = CowStr::from(resolved);
         }
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => {
-            let dest_url = resolve(&dest_url, links_to)
-                .map(CowStr::from)
-                .unwrap_or(dest_url);
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            })
-        }
-        e => e,
     }
+    event
 }
 
 /// Where an attachment lives inside an edition: `files/<id>/<name>`, percent-encoded.

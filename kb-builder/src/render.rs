@@ -426,7 +426,7 @@ pub fn sitemap(view: &EditionView) -> String {
     xml
 }
 
-/// Escapes text for XML element content and attribute values.
+/// Escapes text for XML and HTML element content and attribute values.
 pub fn escape_xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

@@ -334,12 +334,7 @@ impl Parser<'_> {
         expected: &str,
         f: impl Fn(&str) -> Option<T>,
     ) -> Result<T, ConfigError> {
-        let (value, origin) = self.layers.get(key);
-        f(value).ok_or_else(|| ConfigError::Invalid {
-            key,
-            origin: origin.clone(),
-            reason: format!("expected {expected}, got {value:?}"),
-        })
+        self.parse_shown(key, expected, true, f)
     }
 
     /// Like `parse`, but the message does not repeat the value.
@@ -349,11 +344,25 @@ impl Parser<'_> {
         expected: &str,
         f: impl Fn(&str) -> Option<T>,
     ) -> Result<T, ConfigError> {
+        self.parse_shown(key, expected, false, f)
+    }
+
+    fn parse_shown<T>(
+        &self,
+        key: &'static str,
+        expected: &str,
+        show_value: bool,
+        f: impl Fn(&str) -> Option<T>,
+    ) -> Result<T, ConfigError> {
         let (value, origin) = self.layers.get(key);
         f(value).ok_or_else(|| ConfigError::Invalid {
             key,
             origin: origin.clone(),
-            reason: format!("expected {expected} (value not shown)"),
+            reason: if show_value {
+                format!("expected {expected}, got {value:?}")
+            } else {
+                format!("expected {expected} (value not shown)")
+            },
         })
     }
 

@@ -376,7 +376,7 @@ impl SearchIndex {
             let mut html = snippet.to_html();
             if html.trim().is_empty() {
                 let body = text(self.f.body);
-                html = escape_html(&crate::feeds::summary(&body, SNIPPET_CHARS));
+                html = crate::render::escape_xml(&crate::feeds::summary(&body, SNIPPET_CHARS));
             }
             let paths: Vec<&str> = doc
                 .get_all(self.f.category_path)
@@ -415,11 +415,4 @@ impl SearchIndex {
     pub fn index(&self) -> &Index {
         &self.index
     }
-}
-
-fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
