@@ -173,7 +173,6 @@ pub struct Results {
 
 /// An open index of one edition. Open it once and share it: searching takes `&self`.
 pub struct SearchIndex {
-    index: Index,
     reader: IndexReader,
     f: Fields,
 }
@@ -194,7 +193,7 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|e| Error::index(dir, e))?;
-        Ok(SearchIndex { index, reader, f })
+        Ok(SearchIndex { reader, f })
     }
 
     /// Number of articles in the index.
@@ -409,10 +408,5 @@ impl SearchIndex {
             });
         }
         Ok(Results { total, hits })
-    }
-
-    /// The underlying tantivy index, for benchmarks and diagnostics.
-    pub fn index(&self) -> &Index {
-        &self.index
     }
 }
