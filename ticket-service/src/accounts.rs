@@ -1,85 +1,168 @@
 //! Account operations shared by the admin commands, the demo and the web pages: creating
-//! companies and users, changing passwords, and whether a customer may open tickets.
+//! companies and users, changing passwords and preferences, and whether a customer may
+//! open tickets (the maintenance contract).
 
-use crate::domain::{Email, Password, TimeZone, UserKind};
-use crate::startup::AppState;
+use crate::auth::password::PasswordHasher;
+use crate::auth::session::Sessions;
+use crate::clock::Clock;
+use crate::domain::{Email, FieldError, Password, TimeZone, UserKind};
+use crate::error::{Error, Result};
 use crate::store::companies::{self, Company};
-use crate::store::sessions;
-use crate::store::users::{self, NewUser, User};
+use crate::store::users::{self, NewUser, Preferences, User};
+use crate::store::Db;
 use chrono::NaiveDate;
 use kb_builder::Language;
 
-/// Creates a company with its contract period (inclusive dates).
-pub async fn add_company(
-    state: &AppState,
-    name: &str,
-    start: NaiveDate,
-    end: NaiveDate,
-) -> crate::Result<Company> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(crate::Error::validation(
-            "name",
-            crate::domain::FieldError::new("err_company_name_required"),
-        ));
-    }
-    if end < start {
-        return Err(crate::Error::validation(
-            "contract_end",
-            crate::domain::FieldError::new("err_contract_order"),
-        ));
-    }
-    let id = companies::insert(&state.db, name, start, end, state.clock.now()).await?;
-    Ok(Company {
-        id,
-        name: name.to_string(),
-        contract_start: start,
-        contract_end: end,
-    })
+/// Companies, users, passwords, preferences.
+#[derive(Clone, Debug)]
+pub struct Accounts {
+    db: Db,
+    clock: Clock,
+    hasher: PasswordHasher,
+    sessions: Sessions,
+    system_time_zone: TimeZone,
 }
 
-/// Creates a user with a password that meets the rules.
-pub async fn add_user(
-    state: &AppState,
-    kind: UserKind,
-    company_id: Option<i64>,
-    email: &Email,
-    display_name: &str,
-    password: &Password,
-    language: Language,
-) -> crate::Result<User> {
-    let hash = state.hasher.hash(password).await?;
-    let new = NewUser {
-        kind,
-        company_id,
-        email: email.clone(),
-        display_name: display_name.trim().to_string(),
-        password_hash: hash,
-        language,
-        time_zone: TimeZone::default(),
-    };
-    let id = users::insert(&state.db, &new, state.clock.now()).await?;
-    users::by_id(&state.db, id)
-        .await?
-        .ok_or_else(|| crate::Error::Internal(anyhow::anyhow!("user {id} vanished after insert")))
-}
+impl Accounts {
+    pub fn new(
+        db: Db,
+        clock: Clock,
+        hasher: PasswordHasher,
+        sessions: Sessions,
+        system_time_zone: TimeZone,
+    ) -> Accounts {
+        Accounts {
+            db,
+            clock,
+            hasher,
+            sessions,
+            system_time_zone,
+        }
+    }
 
-/// Sets a new password and ends the user's sessions except `keep_session` (the one the
-/// user is changing it from, if any). Reset tokens die with the old password.
-pub async fn set_password(
-    state: &AppState,
-    user_id: i64,
-    password: &Password,
-    keep_session: Option<&str>,
-) -> crate::Result<u64> {
-    let hash = state.hasher.hash(password).await?;
-    users::set_password(&state.db, user_id, &hash).await?;
-    let ended = match keep_session {
-        Some(keep) => sessions::delete_for_user_except(&state.db, user_id, keep).await?,
-        None => sessions::delete_for_user(&state.db, user_id).await?,
-    };
-    tracing::info!(user_id, sessions_ended = ended, "password changed");
-    Ok(ended)
+    /// Creates a company with its contract period (inclusive dates).
+    pub async fn add_company(
+        &self,
+        name: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Company> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::validation(
+                "name",
+                FieldError::new("err_company_name_required"),
+            ));
+        }
+        if end < start {
+            return Err(Error::validation(
+                "contract_end",
+                FieldError::new("err_contract_order"),
+            ));
+        }
+        let id = companies::insert(&self.db, name, start, end, self.clock.now()).await?;
+        Ok(Company {
+            id,
+            name: name.to_string(),
+            contract_start: start,
+            contract_end: end,
+        })
+    }
+
+    /// Creates a user with a password that meets the rules.
+    pub async fn add_user(
+        &self,
+        kind: UserKind,
+        company_id: Option<i64>,
+        email: &Email,
+        display_name: &str,
+        password: &Password,
+        language: Language,
+    ) -> Result<User> {
+        let hash = self.hasher.hash(password).await?;
+        let new = NewUser {
+            kind,
+            company_id,
+            email: email.clone(),
+            display_name: display_name.trim().to_string(),
+            password_hash: hash,
+            language,
+            time_zone: TimeZone::default(),
+        };
+        let id = users::insert(&self.db, &new, self.clock.now()).await?;
+        users::by_id(&self.db, id)
+            .await?
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("user {id} vanished after insert")))
+    }
+
+    /// Sets a new password and ends the user's sessions except `keep_session` (the
+    /// `id_hash` of the one the user is changing it from, if any). Reset tokens die with the
+    /// old password.
+    pub async fn set_password(
+        &self,
+        user_id: i64,
+        password: &Password,
+        keep_session: Option<&str>,
+    ) -> Result<u64> {
+        let hash = self.hasher.hash(password).await?;
+        users::set_password(&self.db, user_id, &hash).await?;
+        let ended = self.sessions.end_all(user_id, keep_session).await?;
+        tracing::info!(user_id, sessions_ended = ended, "password changed");
+        Ok(ended)
+    }
+
+    /// Saves a user's personal settings.
+    pub async fn update_preferences(&self, user_id: i64, prefs: &Preferences) -> Result<()> {
+        Ok(users::update_preferences(&self.db, user_id, prefs).await?)
+    }
+
+    pub async fn user_by_email(&self, email: &Email) -> Result<Option<User>> {
+        Ok(users::by_email(&self.db, email).await?)
+    }
+
+    pub async fn user(&self, id: i64) -> Result<Option<User>> {
+        Ok(users::by_id(&self.db, id).await?)
+    }
+
+    /// All users, agents first, then by e-mail.
+    pub async fn users(&self) -> Result<Vec<User>> {
+        Ok(users::list(&self.db).await?)
+    }
+
+    pub async fn company(&self, id: i64) -> Result<Option<Company>> {
+        Ok(companies::by_id(&self.db, id).await?)
+    }
+
+    pub async fn company_by_name(&self, name: &str) -> Result<Option<Company>> {
+        Ok(companies::by_name(&self.db, name).await?)
+    }
+
+    /// All companies, by name.
+    pub async fn companies(&self) -> Result<Vec<Company>> {
+        Ok(companies::list(&self.db).await?)
+    }
+
+    /// The company of a customer (`None` for agents).
+    pub async fn company_of(&self, user: &User) -> Result<Option<Company>> {
+        match user.company_id {
+            Some(id) => self.company(id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Today in the vendor's time zone, by the application's clock.
+    pub fn today(&self) -> NaiveDate {
+        self.clock.today(self.system_time_zone)
+    }
+
+    /// Whether `user` may open and answer tickets today (see [`can_open_tickets`]).
+    pub async fn ticket_permission(
+        &self,
+        user: &User,
+    ) -> Result<std::result::Result<(), TicketBlock>> {
+        let company = self.company_of(user).await?;
+        Ok(can_open_tickets(user, company.as_ref(), self.today()))
+    }
 }
 
 /// Why a user may not open or answer tickets.
@@ -92,8 +175,7 @@ pub enum TicketBlock {
 
 impl TicketBlock {
     /// The notice shown to the user, as an i18n key with arguments.
-    pub fn message(&self) -> crate::domain::FieldError {
-        use crate::domain::FieldError;
+    pub fn message(&self) -> FieldError {
         match self {
             TicketBlock::ContractNotStarted { start } => {
                 FieldError::new("notice_contract_not_started")
@@ -130,15 +212,6 @@ pub fn can_open_tickets(
     } else {
         Ok(())
     }
-}
-
-/// Today in the vendor's time zone, by the application's clock.
-pub fn today(state: &AppState) -> NaiveDate {
-    let tz = state.config.system_time_zone.tz();
-    chrono::DateTime::from_timestamp(state.clock.now(), 0)
-        .unwrap_or_default()
-        .with_timezone(&tz)
-        .date_naive()
 }
 
 #[cfg(test)]

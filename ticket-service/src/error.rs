@@ -1,15 +1,9 @@
-//! The service's one error type, and the one place it becomes an HTTP response.
-//!
-//! Browsers get an HTML page rendered with the theme, in the request's language (the
-//! request context lives in a task-local set by `http::context`, so this impl can render
-//! without every handler passing the theme around); `/api/*` gets JSON. An anonymous
-//! request for a page that needs a login is redirected to `/login?next=…`. Database and
-//! internal errors are logged with tracing and shown only as a generic message.
+//! The service's one error type. Services return it; `http::error` is the one place it
+//! becomes a response (an HTML page or JSON), so nothing here knows about HTTP beyond the
+//! status code each case stands for.
 
 use crate::domain::FieldError;
-use crate::http::context::{current_page_context, PageContext};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use crate::store::StoreError;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -36,11 +30,19 @@ pub enum Error {
     /// A service the request needs is not there (the knowledge base is not built yet).
     #[error("service unavailable")]
     Unavailable,
+    /// Too much expensive work (password hashing) is running and waiting already; the
+    /// client may retry after the given time.
+    #[error("busy; retry after {retry_after:?}")]
+    Busy { retry_after: Duration },
     /// A POST without a valid CSRF token.
     #[error("missing or invalid CSRF token")]
     Csrf,
-    #[error("database error: {0}")]
-    Sqlx(#[from] sqlx::Error),
+    /// Unknown account or wrong password: deliberately one case, so the answer does not
+    /// tell which.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("{0}")]
+    Store(StoreError),
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
 }
@@ -61,20 +63,22 @@ impl Error {
         }
     }
 
-    pub fn status(&self) -> StatusCode {
+    /// The HTTP status this case stands for.
+    pub fn status(&self) -> u16 {
         match self {
-            Error::Unauthorized => StatusCode::UNAUTHORIZED,
-            Error::Forbidden | Error::Csrf => StatusCode::FORBIDDEN,
-            Error::NotFound => StatusCode::NOT_FOUND,
-            Error::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Error::Sqlx(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::Unauthorized => 401,
+            Error::Forbidden | Error::Csrf => 403,
+            Error::NotFound => 404,
+            Error::Validation { .. } => 422,
+            Error::TooManyRequests { .. } => 429,
+            Error::Unavailable | Error::Busy { .. } => 503,
+            Error::InvalidCredentials => 401,
+            Error::Store(_) | Error::Internal(_) => 500,
         }
     }
 
     /// Stable machine-readable code for JSON answers.
-    fn code(&self) -> &'static str {
+    pub fn code(&self) -> &'static str {
         match self {
             Error::Unauthorized => "unauthorized",
             Error::Forbidden => "forbidden",
@@ -83,12 +87,14 @@ impl Error {
             Error::TooManyRequests { .. } => "too_many_requests",
             Error::Csrf => "csrf",
             Error::Unavailable => "unavailable",
-            Error::Sqlx(_) | Error::Internal(_) => "internal",
+            Error::Busy { .. } => "busy",
+            Error::InvalidCredentials => "invalid_credentials",
+            Error::Store(_) | Error::Internal(_) => "internal",
         }
     }
 
     /// The i18n keys of the page title and message.
-    fn keys(&self) -> (&'static str, &'static str) {
+    pub fn keys(&self) -> (&'static str, &'static str) {
         match self {
             Error::Unauthorized => ("err_unauthorized_title", "err_unauthorized_body"),
             Error::Forbidden => ("err_forbidden_title", "err_forbidden_body"),
@@ -97,11 +103,23 @@ impl Error {
             Error::TooManyRequests { .. } => ("err_too_many_title", "err_too_many_body"),
             Error::Csrf => ("err_csrf_title", "err_csrf_body"),
             Error::Unavailable => ("err_unavailable_title", "err_unavailable_body"),
-            Error::Sqlx(_) | Error::Internal(_) => ("err_internal_title", "err_internal_body"),
+            Error::Busy { .. } => ("err_unavailable_title", "err_busy_body"),
+            Error::InvalidCredentials => ("svc_login_title", "svc_login_failed"),
+            Error::Store(_) | Error::Internal(_) => ("err_internal_title", "err_internal_body"),
         }
     }
 
-    fn retry_minutes(&self) -> Option<u64> {
+    /// How long the client should wait before trying again, if this error says so.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::TooManyRequests { retry_after } | Error::Busy { retry_after } => {
+                Some(*retry_after)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn retry_minutes(&self) -> Option<u64> {
         match self {
             Error::TooManyRequests { retry_after } => {
                 Some(retry_after.as_secs().div_ceil(60).max(1))
@@ -111,75 +129,18 @@ impl Error {
     }
 }
 
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        match &self {
-            Error::Sqlx(e) => tracing::error!(error = %e, "database error"),
-            Error::Internal(e) => tracing::error!(error = format!("{e:#}"), "internal error"),
-            _ => {}
-        }
-        let ctx = current_page_context();
-        let mut response = match &ctx {
-            Some(ctx) if !ctx.is_api => {
-                if matches!(self, Error::Unauthorized) {
-                    return Redirect::to(&format!(
-                        "/login?next={}",
-                        crate::http::encode_component(&ctx.login_next)
-                    ))
-                    .into_response();
-                }
-                self.html(ctx)
+/// A store error is an internal error, except a duplicate, which names the form field it
+/// belongs to (`email`, `name`) so the page can say "already taken" next to it.
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Duplicate("email") => {
+                Error::validation("email", FieldError::new("err_email_taken"))
             }
-            _ => self.json(ctx.as_deref()),
-        };
-        if let Error::TooManyRequests { retry_after } = &self {
-            if let Ok(v) = HeaderValue::from_str(&retry_after.as_secs().max(1).to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
+            StoreError::Duplicate("name") => {
+                Error::validation("name", FieldError::new("err_company_taken"))
             }
-        }
-        response
-    }
-}
-
-impl Error {
-    fn message(&self, strings: &kb_builder::theme::Strings) -> String {
-        let (_, body_key) = self.keys();
-        let mut e = FieldError::new(body_key);
-        if let Some(m) = self.retry_minutes() {
-            e = e.with("minutes", m);
-        }
-        e.translate(strings)
-    }
-
-    fn json(&self, ctx: Option<&PageContext>) -> Response {
-        let mut body = serde_json::json!({ "error": self.code() });
-        if let Some(ctx) = ctx {
-            body["message"] = self.message(&ctx.strings).into();
-            if let Error::Validation { errors } = self {
-                let map: serde_json::Map<String, serde_json::Value> = errors
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.translate(&ctx.strings).into()))
-                    .collect();
-                body["errors"] = map.into();
-            }
-        }
-        (self.status(), axum::Json(body)).into_response()
-    }
-
-    fn html(&self, ctx: &PageContext) -> Response {
-        let (title_key, _) = self.keys();
-        let mut tc = ctx.base_context(title_key);
-        tc.insert("message", &self.message(&ctx.strings));
-        if let Error::Validation { errors } = self {
-            let list: Vec<String> = errors.values().map(|e| e.translate(&ctx.strings)).collect();
-            tc.insert("details", &list);
-        }
-        match ctx.theme.render("service/error.html", &tc) {
-            Ok(html) => (self.status(), Html(html)).into_response(),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot render the error page");
-                (self.status(), self.code()).into_response()
-            }
+            other => Error::Store(other),
         }
     }
 }

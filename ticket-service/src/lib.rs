@@ -1,31 +1,36 @@
 //! Madoguchi's ticket service: an axum web application for logged-in customers and support
-//! agents. This crate is read like a table of contents:
+//! agents. Data flows one way, and the module list reads top-down:
 //!
-//! - [`config`]: the one `Config`, from defaults, file, environment and flags;
+//! - [`cli`], [`startup`], [`telemetry`]: running it (commands, the application and its
+//!   background jobs, logging);
+//! - [`http`]: the router, one module per resource, extractors, and the one place an error
+//!   becomes a page or JSON;
+//! - [`state`]: the services, assembled once and shared by `http` and `cli`;
+//! - services: [`accounts`], [`auth`], [`mail`], [`search`], and the background [`jobs`];
+//! - [`store`]: the database, the only module with SQL;
 //! - [`domain`]: parsed value types (e-mail, time zone, password, …);
-//! - [`store`]: the database (the only module with SQL);
-//! - [`auth`]: passwords, sessions, CSRF, login rate limit, password reset;
-//! - [`accounts`]: creating users and companies, changing passwords, contract checks;
-//! - [`mail`]: the `Mailer` trait and the file transport;
-//! - [`search`]: the knowledge base's search indexes, reopened after each rebuild;
-//! - [`http`]: the router, one module per resource, security headers;
-//! - [`error`]: the one error type and its one `IntoResponse`;
-//! - [`startup`], [`telemetry`], [`cli`], [`demo`]: running it.
+//! - leaves everything uses: [`config`], [`clock`], [`error`].
+//!
+//! Nothing imports a module above it: `store` does not know the services, the services do
+//! not know `http`.
 
 pub mod accounts;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
-pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod mail;
 pub mod search;
 pub mod startup;
+pub mod state;
 pub mod store;
 pub mod telemetry;
 
 pub use config::Config;
 pub use error::{Error, Result};
-pub use startup::{AppState, Application};
+pub use startup::Application;
+pub use state::AppState;

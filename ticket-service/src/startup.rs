@@ -1,117 +1,52 @@
-//! Start-up: builds the shared [`AppState`] (configuration, database, theme, mailer,
-//! password hasher, clock, search indexes) and the [`Application`], which binds its
-//! listener before it runs — port 0 picks a free port, which tests read back with
-//! [`Application::port`].
+//! Start-up: the [`Application`] — the assembled [`AppState`], its background jobs, and a
+//! listener bound before it runs (port 0 picks a free port, which tests read back with
+//! [`Application::port`]).
 
-use crate::auth::password::PasswordHasher;
-use crate::config::Config;
-use crate::mail::{FileMailer, Mailer};
-use crate::search::SearchIndexes;
-use crate::store::Db;
+use crate::jobs::cleanup::Cleanup;
+use crate::jobs::delivery::{Delivery, RetryPolicy};
+use crate::jobs::Runner;
+use crate::mail::transport::{FileTransport, Transport};
+use crate::state::AppState;
+use crate::Config;
 use anyhow::Context as _;
-use kb_builder::theme::Theme;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-/// The application's notion of "now", in unix seconds. Production reads the system
-/// clock; tests move it forward to expire sessions, tokens and rate-limit windows without
-/// sleeping.
-#[derive(Clone, Debug, Default)]
-pub struct Clock {
-    offset_secs: Arc<AtomicI64>,
-}
-
-impl Clock {
-    pub fn now(&self) -> i64 {
-        let system = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        system + self.offset_secs.load(Ordering::Relaxed)
-    }
-
-    /// Moves this clock (and every clone of it) forward.
-    pub fn advance(&self, by: Duration) {
-        self.offset_secs
-            .fetch_add(by.as_secs() as i64, Ordering::Relaxed);
-    }
-}
-
-/// Everything handlers share. Cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub db: Db,
-    pub theme: Arc<Theme>,
-    pub mailer: Arc<dyn Mailer>,
-    pub hasher: PasswordHasher,
-    pub clock: Clock,
-    /// The knowledge base's search indexes (reopened after each rebuild of the site).
-    pub search: Arc<SearchIndexes>,
-}
-
-impl AppState {
-    /// Connects to the database, migrates it, loads the theme and sets up the file mailer.
-    pub async fn build(config: Config) -> anyhow::Result<AppState> {
-        let db = Db::connect(
-            config.database_url.expose(),
-            config.database_max_connections,
-        )
-        .await?;
-        db.migrate().await?;
-        let mailer = FileMailer::new(&config.mail_dir, &config.mail_from)?;
-        AppState::with_parts(config, db, Arc::new(mailer))
-    }
-
-    /// Assembles a state from an already connected database and any mailer.
-    pub fn with_parts(config: Config, db: Db, mailer: Arc<dyn Mailer>) -> anyhow::Result<AppState> {
-        let theme = Theme::load(&config.theme_dir)
-            .with_context(|| format!("loading the theme {}", config.theme_dir.display()))?;
-        let hasher = PasswordHasher::new(
-            config.argon2_memory_kib,
-            config.argon2_iterations,
-            config.argon2_parallelism,
-        )?;
-        let search = Arc::new(SearchIndexes::open(&config.site_dir));
-        Ok(AppState {
-            config: Arc::new(config),
-            db,
-            theme: Arc::new(theme),
-            mailer,
-            hasher,
-            clock: Clock::default(),
-            search,
-        })
-    }
-}
+/// How often the cleanup job runs.
+const CLEANUP_EVERY: Duration = Duration::from_secs(600);
+/// How often the delivery job looks for due mail (it also wakes when mail is enqueued).
+const DELIVERY_EVERY: Duration = Duration::from_secs(5);
 
 /// The bound, ready-to-run web application.
 pub struct Application {
     listener: TcpListener,
     state: AppState,
     addr: SocketAddr,
+    transport: Arc<dyn Transport>,
 }
 
 impl Application {
-    /// Builds the state and binds `config.listen`.
+    /// Builds the state and binds `server.listen`.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let state = AppState::build(config).await?;
         Application::with_state(state).await
     }
 
-    /// Binds `state.config.listen` for a prepared state.
+    /// Binds `server.listen` for a prepared state; mail goes to the configured transport.
     pub async fn with_state(state: AppState) -> anyhow::Result<Application> {
-        let listener = TcpListener::bind(state.config.listen)
+        let transport = Arc::new(FileTransport::new(&state.config.mail.mail_dir)?);
+        let listen = state.config.server.listen;
+        let listener = TcpListener::bind(listen)
             .await
-            .with_context(|| format!("cannot listen on {}", state.config.listen))?;
+            .with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
         Ok(Application {
             listener,
             state,
             addr,
+            transport,
         })
     }
 
@@ -127,10 +62,31 @@ impl Application {
         &self.state
     }
 
-    /// Serves until the process receives Ctrl-C or SIGTERM. Also runs the cleanup of
-    /// expired sessions, reset tokens and login failures every ten minutes.
+    /// The background jobs of this application.
+    fn jobs(&self) -> Runner {
+        let state = &self.state;
+        Runner::new(state.clock.clone())
+            .add(
+                Cleanup::new(state.db.clone(), &state.config.security),
+                CLEANUP_EVERY,
+                None,
+            )
+            .add(
+                Delivery::new(
+                    state.db.clone(),
+                    Arc::clone(&self.transport),
+                    state.mail.from().clone(),
+                    RetryPolicy::of(&state.config.mail),
+                ),
+                DELIVERY_EVERY,
+                Some(state.mail.wake_signal()),
+            )
+    }
+
+    /// Serves until the process receives Ctrl-C or SIGTERM, running the background jobs
+    /// alongside.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let cleanup = tokio::spawn(cleanup_loop(self.state.clone()));
+        let jobs = self.jobs().start();
         let app = crate::http::router(self.state.clone());
         tracing::info!(address = %self.addr, "listening");
         let served = axum::serve(
@@ -139,27 +95,8 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown_signal())
         .await;
-        cleanup.abort();
+        drop(jobs);
         served.context("server error")
-    }
-}
-
-async fn cleanup_loop(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(600));
-    loop {
-        tick.tick().await;
-        let c = &state.config;
-        let result = crate::store::delete_expired(
-            &state.db,
-            state.clock.now(),
-            c.session_idle.as_secs() as i64,
-            c.session_absolute.as_secs() as i64,
-            c.login_window.as_secs() as i64,
-        )
-        .await;
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "cleanup of expired rows failed");
-        }
     }
 }
 

@@ -1,8 +1,11 @@
-//! Authentication: password hashing, sessions, CSRF tokens, the login procedure with its
-//! rate limit, password resets, and the extractors handlers use to require a login.
+//! Authentication services: password hashing ([`password`]), sessions ([`session`]), the
+//! login procedure ([`login`]) and password resets ([`reset`]), both under the rate limits
+//! of [`limits`]. Each service is a small cloneable struct built once at start-up with what
+//! it needs (database, clock, hasher, its part of the configuration); the web layer calls
+//! it and never reaches past it into the store. The CSRF and login extractors are web
+//! concerns and live in `http`.
 
-pub mod csrf;
-pub mod extract;
+pub mod limits;
 pub mod login;
 pub mod password;
 pub mod reset;

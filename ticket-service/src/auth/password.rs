@@ -3,14 +3,27 @@
 //! argon2i/argon2d) is reported by [`Verified::Valid`] so the login can re-hash it. Hashing
 //! runs on tokio's blocking pool, as it takes tens of milliseconds of CPU by design.
 //!
+//! Each hash holds 19 MiB or more while it runs, and logins need no account to arrive, so
+//! hashing runs under a bound: at most `max_concurrent_hashes` at once (the number of
+//! cores by default), at most `hash_queue` more waiting, each for at most
+//! [`QUEUE_WAIT`]; beyond that the caller gets [`Error::Busy`] (503 with `Retry-After`)
+//! at once. A flood of logins then costs a bounded amount of memory and CPU, and the
+//! other pages keep their speed.
+//!
 //! For an unknown account the login verifies against a dummy hash made with the same
 //! parameters, so a wrong e-mail and a wrong password take about the same time.
 
 use crate::domain::Password;
+use crate::error::{Error, Result};
 use anyhow::Context as _;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+/// How long a hash may wait for its turn before the caller is told to come back.
+pub const QUEUE_WAIT: Duration = Duration::from_secs(3);
 
 /// The outcome of checking a password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +36,36 @@ pub enum Verified {
 pub struct PasswordHasher {
     params: Params,
     dummy_hash: Arc<String>,
+    gate: Arc<Gate>,
+}
+
+/// The bound on hashing: permits to run, and permits to wait for one.
+struct Gate {
+    running: Semaphore,
+    waiting: Semaphore,
+}
+
+impl Gate {
+    /// A turn to hash, or `Busy` when too many are running and waiting already.
+    async fn turn(&self) -> Result<SemaphorePermit<'_>> {
+        let busy = || Error::Busy {
+            retry_after: Duration::from_secs(2),
+        };
+        if let Ok(permit) = self.running.try_acquire() {
+            return Ok(permit);
+        }
+        let Ok(_waiting) = self.waiting.try_acquire() else {
+            tracing::warn!("password hashing refused: the queue is full");
+            return Err(busy());
+        };
+        match tokio::time::timeout(QUEUE_WAIT, self.running.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => {
+                tracing::warn!("password hashing refused: waited too long for a turn");
+                Err(busy())
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -33,12 +76,38 @@ impl std::fmt::Debug for PasswordHasher {
     }
 }
 
+/// How many hashes may run and wait at once.
+#[derive(Debug, Clone, Copy)]
+pub struct HashBound {
+    pub running: usize,
+    pub waiting: usize,
+}
+
+impl HashBound {
+    /// `running` 0 means one per core; `waiting` 0 means four per running hash.
+    pub fn new(running: u32, waiting: u32) -> HashBound {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let running = if running == 0 {
+            cores
+        } else {
+            running as usize
+        };
+        let waiting = if waiting == 0 {
+            4 * running
+        } else {
+            waiting as usize
+        };
+        HashBound { running, waiting }
+    }
+}
+
 impl PasswordHasher {
     /// Builds the hasher and its dummy hash (one hash computed now, blocking).
     pub fn new(
         memory_kib: u32,
         iterations: u32,
         parallelism: u32,
+        bound: HashBound,
     ) -> anyhow::Result<PasswordHasher> {
         let params = Params::new(memory_kib, iterations, parallelism, None)
             .map_err(|e| anyhow::anyhow!("invalid Argon2 parameters: {e}"))?;
@@ -46,28 +115,36 @@ impl PasswordHasher {
         Ok(PasswordHasher {
             params,
             dummy_hash: Arc::new(dummy),
+            gate: Arc::new(Gate {
+                running: Semaphore::new(bound.running.max(1)),
+                waiting: Semaphore::new(bound.waiting),
+            }),
         })
     }
 
     /// Hashes a new password (salted, PHC string).
-    pub async fn hash(&self, password: &Password) -> anyhow::Result<String> {
+    pub async fn hash(&self, password: &Password) -> Result<String> {
+        let _turn = self.gate.turn().await?;
         let params = self.params.clone();
         let password = password.expose().to_string();
-        tokio::task::spawn_blocking(move || hash_with(&params, &password))
-            .await
-            .context("hashing task failed")?
+        Ok(
+            tokio::task::spawn_blocking(move || hash_with(&params, &password))
+                .await
+                .context("hashing task failed")??,
+        )
     }
 
     /// Checks `password` against `stored`, or against the dummy hash when there is no
     /// account (always `Invalid` then, after the same work).
-    pub async fn verify(&self, password: &str, stored: Option<&str>) -> anyhow::Result<Verified> {
+    pub async fn verify(&self, password: &str, stored: Option<&str>) -> Result<Verified> {
+        let _turn = self.gate.turn().await?;
         let params = self.params.clone();
         let password = password.to_string();
         let (stored, real) = match stored {
             Some(s) => (s.to_string(), true),
             None => (self.dummy_hash.as_ref().clone(), false),
         };
-        tokio::task::spawn_blocking(move || {
+        let verified = tokio::task::spawn_blocking(move || -> anyhow::Result<Verified> {
             let hash = PasswordHash::new(&stored)
                 .map_err(|e| anyhow::anyhow!("stored password hash is unreadable: {e}"))?;
             // Verification uses the algorithm and parameters recorded in the hash itself.
@@ -82,7 +159,8 @@ impl PasswordHasher {
             })
         })
         .await
-        .context("verification task failed")?
+        .context("verification task failed")??;
+        Ok(verified)
     }
 }
 
@@ -138,6 +216,7 @@ mod tests {
             ARGON2_MIN_MEMORY_KIB,
             ARGON2_MIN_ITERATIONS,
             ARGON2_MIN_PARALLELISM,
+            HashBound::new(0, 0),
         )
         .unwrap()
     }

@@ -1,23 +1,36 @@
 //! Login, logout, "forgot password" and password reset pages.
 //!
-//! The anonymous forms run on a pre-session (see `auth::csrf`): showing a form creates
-//! one if the visitor has none, and its token goes into the form. Logging in deletes the
+//! The anonymous forms run on a pre-session (see `http::csrf`): showing a form creates
+//! one if the visitor has none, and its token goes into the form. Logging in ends the
 //! pre-session and starts a new session, so the session id always changes at login.
 
-use crate::auth::csrf::CsrfForm;
-use crate::auth::login::{self, LoginError};
-use crate::auth::{reset as reset_flow, session};
+use super::context::Ctx;
+use super::cookies;
+use super::csrf::CsrfForm;
+use super::{safe_next, see_other};
 use crate::domain::Password;
 use crate::error::Error;
-use crate::http::context::Ctx;
-use crate::http::{safe_next, see_other};
-use crate::startup::AppState;
-use crate::store::sessions;
+use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// `POST /forgot` answers no sooner than this, whatever it did, so its timing does not
+/// tell whether the address has an account (a known one costs a transaction more).
+const FORGOT_ANSWER_TIME: Duration = Duration::from_millis(400);
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/forgot", get(forgot_form).post(forgot))
+        .route("/reset/{token}", get(reset_form).post(reset))
+}
 
 /// The session of the request, or a new anonymous one (with its Set-Cookie).
 async fn pre_session(
@@ -27,12 +40,12 @@ async fn pre_session(
     if let Some(s) = &ctx.session {
         return Ok((s.csrf_token.clone(), Vec::new()));
     }
-    let (cookie, s) = session::create(state, None).await?;
+    let started = state.sessions.start(None).await?;
     Ok((
-        s.csrf_token,
+        started.session.csrf_token,
         vec![(
             header::SET_COOKIE,
-            session::set_cookie(&state.config, &cookie),
+            cookies::set_session(&state.config.server, &started.cookie_value),
         )],
     ))
 }
@@ -103,22 +116,23 @@ pub async fn login(
     ctx: Ctx,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> crate::Result<Response> {
-    match login::attempt(&state, &form.email, &form.password, ctx.client_ip).await {
+    match state
+        .logins
+        .attempt(&form.email, &form.password, ctx.client_ip)
+        .await
+    {
         Ok(user) => {
-            if let Some(old) = &ctx.session {
-                sessions::delete(&state.db, &old.id_hash).await?;
-            }
-            let (cookie, _) = session::create(&state, Some(user.id)).await?;
+            let started = state.sessions.rotate(ctx.session.as_ref(), user.id).await?;
             tracing::info!(user_id = user.id, "login");
             Ok(see_other(
                 safe_next(&form.next),
                 vec![(
                     header::SET_COOKIE,
-                    session::set_cookie(&state.config, &cookie),
+                    cookies::set_session(&state.config.server, &started.cookie_value),
                 )],
             ))
         }
-        Err(LoginError::InvalidCredentials) => {
+        Err(Error::InvalidCredentials) => {
             let csrf = ctx
                 .session
                 .as_ref()
@@ -133,27 +147,29 @@ pub async fn login(
             )?;
             Ok((StatusCode::UNAUTHORIZED, page).into_response())
         }
-        Err(LoginError::Throttled(retry_after)) => Err(Error::TooManyRequests { retry_after }),
-        Err(LoginError::Other(e)) => Err(e),
+        Err(e) => Err(e),
     }
 }
 
 #[derive(Deserialize)]
 pub struct EmptyForm {}
 
-/// `POST /logout`: deletes the session row and clears the cookie.
+/// `POST /logout`: ends the session and clears the cookie.
 pub async fn logout(
     State(state): State<AppState>,
     ctx: Ctx,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> crate::Result<Response> {
     if let Some(s) = &ctx.session {
-        sessions::delete(&state.db, &s.id_hash).await?;
+        state.sessions.end(s).await?;
         tracing::info!(user_id = ?s.user_id, "logout");
     }
     Ok(see_other(
         "/login",
-        vec![(header::SET_COOKIE, session::clear_cookie(&state.config))],
+        vec![(
+            header::SET_COOKIE,
+            cookies::clear_session(&state.config.server),
+        )],
     ))
 }
 
@@ -173,20 +189,20 @@ pub struct ForgotForm {
     email: String,
 }
 
-/// `POST /forgot`: always the same answer. The lookup and the mail run in the
-/// background, so the answer's timing does not tell whether the address has an account.
+/// `POST /forgot`: always the same answer, after the same time. The token and its mail
+/// are written in one transaction (the mail goes out through the outbox), so a crash never
+/// leaves a token without its mail or a mail without its token.
 pub async fn forgot(
     State(state): State<AppState>,
     ctx: Ctx,
     CsrfForm(form): CsrfForm<ForgotForm>,
 ) -> crate::Result<Response> {
-    let background = state.clone();
-    let client = ctx.client_ip;
-    tokio::spawn(async move {
-        if let Err(e) = reset_flow::request(&background, &form.email, client).await {
-            tracing::error!(error = %e, "password reset request failed");
-        }
-    });
+    let answer_at = tokio::time::Instant::now() + FORGOT_ANSWER_TIME;
+    if let Err(e) = state.resets.request(&form.email, ctx.client_ip).await {
+        // The same page either way: a failure must not tell more than a success.
+        tracing::error!(error = %e, "password reset request failed");
+    }
+    tokio::time::sleep_until(answer_at).await;
     let mut tc = tera::Context::new();
     tc.insert("csrf", &ctx.session.as_ref().map(|s| s.csrf_token.clone()));
     tc.insert("sent", &true);
@@ -202,7 +218,7 @@ pub async fn reset_form(
     ctx: Ctx,
     Path(token): Path<String>,
 ) -> crate::Result<Response> {
-    if reset_flow::check(&state, &token).await?.is_none() {
+    if state.resets.check(&token).await?.is_none() {
         return invalid_link(&ctx);
     }
     let (csrf, headers) = pre_session(&state, &ctx).await?;
@@ -249,7 +265,7 @@ pub async fn reset(
     Path(token): Path<String>,
     CsrfForm(form): CsrfForm<ResetForm>,
 ) -> crate::Result<Response> {
-    if reset_flow::check(&state, &token).await?.is_none() {
+    if state.resets.check(&token).await?.is_none() {
         return invalid_link(&ctx);
     }
     let mut errors = BTreeMap::new();
@@ -278,18 +294,15 @@ pub async fn reset(
         let page = render_reset(&ctx, &csrf, &token, &errors)?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let Some(user) = reset_flow::complete(&state, &token, &password).await? else {
+    let Some(user) = state.resets.complete(&token, &password).await? else {
         return invalid_link(&ctx);
     };
-    if let Some(old) = &ctx.session {
-        sessions::delete(&state.db, &old.id_hash).await?;
-    }
-    let (cookie, _) = session::create(&state, Some(user.id)).await?;
+    let started = state.sessions.rotate(ctx.session.as_ref(), user.id).await?;
     Ok(see_other(
         "/home?reset=1",
         vec![(
             header::SET_COOKIE,
-            session::set_cookie(&state.config, &cookie),
+            cookies::set_session(&state.config.server, &started.cookie_value),
         )],
     ))
 }

@@ -4,8 +4,9 @@
 //! task-local so that `Error::into_response` can render an error page in the right
 //! language with the right navigation.
 
-use crate::auth::session::{self, Session};
-use crate::startup::AppState;
+use super::cookies;
+use crate::auth::session::Session;
+use crate::state::AppState;
 use crate::store::users::User;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -16,9 +17,6 @@ use kb_builder::theme::{Strings, Theme};
 use kb_builder::Language;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-
-/// Cookie that remembers an anonymous visitor's language choice.
-pub const LANG_COOKIE: &str = "lang";
 
 tokio::task_local! {
     static PAGE: Arc<PageContext>;
@@ -139,18 +137,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
-/// The value of one cookie of the request.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim().to_string())
-}
-
 fn query_lang(query: Option<&str>) -> Option<Language> {
     query?
         .split('&')
@@ -200,7 +186,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     let headers = req.headers();
     let chosen_lang = query_lang(req.uri().query());
     let mut lang = chosen_lang
-        .or_else(|| cookie(headers, LANG_COOKIE).and_then(|v| Language::parse(&v)))
+        .or_else(|| cookies::get(headers, cookies::LANG).and_then(|v| Language::parse(&v)))
         .or_else(|| {
             headers
                 .get(header::ACCEPT_LANGUAGE)
@@ -213,9 +199,9 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    let client_ip = client_ip(peer, headers, &state.config.trusted_proxies);
-    let loaded = match cookie(headers, session::COOKIE) {
-        Some(value) => session::load(&state, &value).await,
+    let client_ip = client_ip(peer, headers, &state.config.server.trusted_proxies);
+    let loaded = match cookies::get(headers, cookies::SESSION) {
+        Some(value) => state.sessions.load(&value).await,
         None => Ok(None),
     };
     let page = |lang: Language, user: Option<&User>, csrf: Option<String>| {
@@ -259,7 +245,8 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     let mut response = PAGE.scope(page, next.run(req)).await;
     if let (Some(lang), true) = (chosen_lang, anonymous) {
         let cookie = format!(
-            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            cookies::LANG,
             lang.code()
         );
         if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -297,9 +284,12 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("a=1; lang=en; mdg_session=xyz"),
         );
-        assert_eq!(cookie(&headers, "lang").as_deref(), Some("en"));
-        assert_eq!(cookie(&headers, "mdg_session").as_deref(), Some("xyz"));
-        assert_eq!(cookie(&headers, "b"), None);
+        assert_eq!(cookies::get(&headers, "lang").as_deref(), Some("en"));
+        assert_eq!(
+            cookies::get(&headers, "mdg_session").as_deref(),
+            Some("xyz")
+        );
+        assert_eq!(cookies::get(&headers, "b"), None);
         assert_eq!(query_lang(Some("next=/x&lang=en")), Some(Language::En));
         assert_eq!(query_lang(Some("lang=fr")), None);
     }

@@ -1,8 +1,16 @@
 //! Liveness and readiness for load balancers and orchestrators.
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+}
 
 /// `/healthz`: the process answers.
 pub async fn healthz() -> &'static str {

@@ -2,13 +2,17 @@
 //! and settings, and tells a customer whose contract is not active why tickets cannot be
 //! opened; the tickets issue adds the ticket list here.
 
-use crate::accounts;
-use crate::auth::extract::CurrentUser;
-use crate::startup::AppState;
-use crate::store::companies;
+use super::extract::CurrentUser;
+use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::response::Html;
+use axum::routing::get;
+use axum::Router;
 use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/home", get(home))
+}
 
 #[derive(Deserialize, Default)]
 pub struct HomeQuery {
@@ -21,11 +25,9 @@ pub async fn home(
     CurrentUser { ctx, user, .. }: CurrentUser,
     Query(q): Query<HomeQuery>,
 ) -> crate::Result<Html<String>> {
-    let company = match user.company_id {
-        Some(id) => companies::by_id(&state.db, id).await?,
-        None => None,
-    };
-    let block = accounts::can_open_tickets(&user, company.as_ref(), accounts::today(&state)).err();
+    let company = state.accounts.company_of(&user).await?;
+    let block =
+        crate::accounts::can_open_tickets(&user, company.as_ref(), state.accounts.today()).err();
     let mut tc = tera::Context::new();
     tc.insert("company", &company.as_ref().map(|c| c.name.clone()));
     tc.insert(

@@ -17,14 +17,35 @@
 //! The search pages (`/search`, `/kb/search`, `/agent/kb/search`) and `/api/search` are
 //! `http::search`'s; `/kb/search/` with the slash is the edition's static search page.
 
-use crate::auth::extract::{CurrentAgent, CurrentUser};
-use crate::startup::AppState;
+use super::extract::{CurrentAgent, CurrentUser};
+use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncReadExt;
+
+/// The editions behind login (they need the request context: session and user).
+pub fn editions_router() -> Router<AppState> {
+    Router::new()
+        .route("/kb", get(|| async { Redirect::permanent("/kb/") }))
+        .route("/kb/", get(customer_edition))
+        .route("/kb/{*path}", get(customer_edition))
+        .route(
+            "/agent/kb",
+            get(|| async { Redirect::permanent("/agent/kb/") }),
+        )
+        .route("/agent/kb/", get(internal_edition))
+        .route("/agent/kb/{*path}", get(internal_edition))
+}
+
+/// The theme's assets, served without a session lookup.
+pub fn assets_router() -> Router<AppState> {
+    Router::new().route("/static/{*path}", get(theme_static))
+}
 
 /// Caching of a served tree.
 #[derive(Clone, Copy)]
@@ -38,7 +59,7 @@ enum Caching {
 /// `/…`: the public edition.
 pub async fn public_edition(State(state): State<AppState>, uri: Uri) -> Response {
     serve(
-        &state.config.site_dir.join("public"),
+        &state.config.server.site_dir.join("public"),
         "/",
         uri.path(),
         Caching::Public,
@@ -54,7 +75,7 @@ pub async fn customer_edition(
     uri: Uri,
 ) -> Response {
     serve(
-        &state.config.site_dir.join("customer"),
+        &state.config.server.site_dir.join("customer"),
         "/kb/",
         uri.path(),
         Caching::Private,
@@ -70,7 +91,7 @@ pub async fn internal_edition(
     uri: Uri,
 ) -> Response {
     serve(
-        &state.config.site_dir.join("internal"),
+        &state.config.server.site_dir.join("internal"),
         "/agent/kb/",
         uri.path(),
         Caching::Private,

@@ -7,20 +7,27 @@
 //! public edition is the fallback for everything else (`/`, `/en/`, articles). `/kb/…` is the customer edition (login required) and
 //! `/agent/kb/…` the internal edition (agents only).
 
+//! Each resource module has its own `router()`; this module merges them and owns the
+//! middleware. `error` is the one place a service error becomes a response.
+
 pub mod auth;
 pub mod context;
+pub mod cookies;
+pub mod csrf;
+pub mod error;
+pub mod extract;
 pub mod health;
 pub mod home;
 pub mod kb;
 pub mod search;
 pub mod settings;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{any, get, post};
+use axum::routing::any;
 use axum::Router;
 use tracing::Instrument;
 
@@ -33,30 +40,11 @@ pub const CSP: &str =
 /// Builds the whole router.
 pub fn router(state: AppState) -> Router {
     let service = Router::new()
-        .route("/login", get(auth::login_form).post(auth::login))
-        .route("/logout", post(auth::logout))
-        .route("/forgot", get(auth::forgot_form).post(auth::forgot))
-        .route("/reset/{token}", get(auth::reset_form).post(auth::reset))
-        .route("/home", get(home::home))
-        .route("/settings", get(settings::show))
-        .route("/settings/password", post(settings::change_password))
-        .route("/settings/preferences", post(settings::update_preferences))
-        // Search pages win over the editions' files (`/kb/search/`, with the slash, is
-        // kb-builder's static search page and stays a file).
-        .route("/search", get(search::public_page))
-        .route("/kb/search", get(search::customer_page))
-        .route("/agent/kb/search", get(search::internal_page))
-        .route("/kb", get(|| async { Redirect::permanent("/kb/") }))
-        .route("/kb/", get(kb::customer_edition))
-        .route("/kb/{*path}", get(kb::customer_edition))
-        .route(
-            "/agent/kb",
-            get(|| async { Redirect::permanent("/agent/kb/") }),
-        )
-        .route("/agent/kb/", get(kb::internal_edition))
-        .route("/agent/kb/{*path}", get(kb::internal_edition))
-        .route("/api/search", get(search::api_search))
-        .route("/api/related", get(search::api_related))
+        .merge(auth::router())
+        .merge(home::router())
+        .merge(settings::router())
+        .merge(search::router())
+        .merge(kb::editions_router())
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found))
         .route_layer(middleware::from_fn_with_state(
@@ -64,9 +52,8 @@ pub fn router(state: AppState) -> Router {
             context::middleware,
         ));
     Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/static/{*path}", get(kb::theme_static))
+        .merge(health::router())
+        .merge(kb::assets_router())
         .merge(service)
         .fallback(kb::public_edition)
         .layer(middleware::from_fn(security_headers))

@@ -17,20 +17,32 @@
 //! Each edition's index holds only that edition's articles, so choosing the index by the
 //! caller's rights is the whole access control of the results.
 
-use crate::auth::extract::{CurrentAgent, CurrentUser};
+use super::context::Ctx;
+use super::extract::{CurrentAgent, CurrentUser};
 use crate::domain::FieldError;
 use crate::error::{Error, Result};
-use crate::http::context::Ctx;
 use crate::search::article_url;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::routing::get;
+use axum::{Json, Router};
 use kb_builder::editions::Edition;
 use kb_builder::search::{Filters, Hit};
 use kb_builder::Language;
 use serde::Serialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        // Search pages win over the editions' files (`/kb/search/`, with the slash, is
+        // kb-builder's static search page and stays a file).
+        .route("/search", get(public_page))
+        .route("/kb/search", get(customer_page))
+        .route("/agent/kb/search", get(internal_page))
+        .route("/api/search", get(api_search))
+        .route("/api/related", get(api_related))
+}
 
 /// Results per page of the HTML search.
 pub const PAGE_SIZE: usize = 10;

@@ -3,21 +3,28 @@
 //! page). A form with a problem is shown again with the message next to its field and the
 //! values as typed (never the passwords); nothing is saved unless every field is valid.
 
-use crate::accounts;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::extract::CurrentUser;
-use crate::auth::login::{self, LoginError};
+use super::context::Ctx;
+use super::csrf::CsrfForm;
+use super::extract::CurrentUser;
+use super::see_other;
 use crate::domain::{FieldError, PageSize, Password, RefreshInterval, TimeZone};
-use crate::http::context::Ctx;
-use crate::http::see_other;
-use crate::startup::AppState;
-use crate::store::users::{self, Preferences, User};
+use crate::state::AppState;
+use crate::store::users::{Preferences, User};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
 use kb_builder::Language;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/settings", get(show))
+        .route("/settings/password", post(change_password))
+        .route("/settings/preferences", post(update_preferences))
+}
 
 /// The preference fields as text, as shown in (or typed into) the form.
 #[derive(Deserialize, Serialize, Default, Clone)]
@@ -155,7 +162,7 @@ pub async fn update_preferences(
 ) -> crate::Result<Response> {
     match form.parse() {
         Ok(prefs) => {
-            users::update_preferences(&state.db, user.id, &prefs).await?;
+            state.accounts.update_preferences(user.id, &prefs).await?;
             Ok(see_other("/settings?saved=preferences", Vec::new()))
         }
         Err(errors) => render(
@@ -187,15 +194,10 @@ pub async fn change_password(
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> crate::Result<Response> {
     let mut errors = BTreeMap::new();
-    let current_ok = match login::verify_current(&state, &user, &form.current, ctx.client_ip).await
-    {
-        Ok(ok) => ok,
-        Err(LoginError::Throttled(retry_after)) => {
-            return Err(crate::Error::TooManyRequests { retry_after })
-        }
-        Err(LoginError::InvalidCredentials) => false,
-        Err(LoginError::Other(e)) => return Err(e),
-    };
+    let current_ok = state
+        .logins
+        .verify_current(&user, &form.current, ctx.client_ip)
+        .await?;
     if !current_ok {
         errors.insert("current", FieldError::new("err_current_password_wrong"));
     }
@@ -207,7 +209,10 @@ pub async fn change_password(
     }
     match new {
         Some(new) if errors.is_empty() => {
-            accounts::set_password(&state, user.id, &new, Some(&session.id_hash)).await?;
+            state
+                .accounts
+                .set_password(user.id, &new, Some(&session.id_hash))
+                .await?;
             Ok(see_other("/settings?saved=password", Vec::new()))
         }
         _ => render(

@@ -1,9 +1,7 @@
 //! Companies: the customers' organisations and their maintenance-contract period
 //! (inclusive dates). Names are unique (`companies_name_key`).
 
-use super::{col, is_unique_violation, Db};
-use crate::domain::FieldError;
-use crate::error::Error;
+use super::{col, duplicate_as, Db, StoreError, StoreResult};
 use chrono::NaiveDate;
 use sqlx::any::AnyRow;
 
@@ -15,11 +13,13 @@ pub struct Company {
     pub contract_end: NaiveDate,
 }
 
-fn from_row(row: &AnyRow) -> Result<Company, Error> {
-    let date = |name: &str| -> Result<NaiveDate, Error> {
+fn from_row(row: &AnyRow) -> StoreResult<Company> {
+    let date = |name: &'static str| -> StoreResult<NaiveDate> {
         let text: String = col(row, name)?;
-        NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-            .map_err(|_| Error::Internal(anyhow::anyhow!("companies row has an invalid {name}")))
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| StoreError::Corrupt {
+            table: "companies",
+            column: name,
+        })
     };
     Ok(Company {
         id: col(row, "id")?,
@@ -29,14 +29,14 @@ fn from_row(row: &AnyRow) -> Result<Company, Error> {
     })
 }
 
-/// Inserts a company; a taken name is a validation error on `name`.
+/// Inserts a company; a taken name is [`StoreError::Duplicate`]`("name")`.
 pub async fn insert(
     db: &Db,
     name: &str,
     start: NaiveDate,
     end: NaiveDate,
     now: i64,
-) -> Result<i64, Error> {
+) -> StoreResult<i64> {
     let row = sqlx::query(
         "INSERT INTO companies (name, contract_start, contract_end, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -46,17 +46,11 @@ pub async fn insert(
     .bind(now)
     .fetch_one(db.pool())
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e, "companies_name_key", "companies.name") {
-            Error::validation("name", FieldError::new("err_company_taken"))
-        } else {
-            Error::Sqlx(e)
-        }
-    })?;
+    .map_err(duplicate_as("companies_name_key", "companies.name", "name"))?;
     Ok(col(&row, "id")?)
 }
 
-pub async fn by_id(db: &Db, id: i64) -> Result<Option<Company>, Error> {
+pub async fn by_id(db: &Db, id: i64) -> StoreResult<Option<Company>> {
     let row =
         sqlx::query("SELECT id, name, contract_start, contract_end FROM companies WHERE id = $1")
             .bind(id)
@@ -65,7 +59,7 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<Company>, Error> {
     row.as_ref().map(from_row).transpose()
 }
 
-pub async fn by_name(db: &Db, name: &str) -> Result<Option<Company>, Error> {
+pub async fn by_name(db: &Db, name: &str) -> StoreResult<Option<Company>> {
     let row =
         sqlx::query("SELECT id, name, contract_start, contract_end FROM companies WHERE name = $1")
             .bind(name)
@@ -74,7 +68,7 @@ pub async fn by_name(db: &Db, name: &str) -> Result<Option<Company>, Error> {
     row.as_ref().map(from_row).transpose()
 }
 
-pub async fn list(db: &Db) -> Result<Vec<Company>, Error> {
+pub async fn list(db: &Db) -> StoreResult<Vec<Company>> {
     let rows =
         sqlx::query("SELECT id, name, contract_start, contract_end FROM companies ORDER BY name")
             .fetch_all(db.pool())

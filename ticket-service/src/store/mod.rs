@@ -14,14 +14,65 @@
 //! and the settings are read back at start-up, so a driver default that changes under us
 //! stops the service instead of quietly weakening durability.
 //!
-//! Constraint names are part of the design: `users_email_key` and `companies_name_key`
-//! become validation errors, not 500s (see [`is_unique_violation`]).
+//! Every function here returns [`StoreError`]: the database's own error, a row that does
+//! not decode, or a [`StoreError::Duplicate`] when a unique constraint that is part of the
+//! design (`users_email_key`, `companies_name_key`, …) refuses a row — the services turn
+//! that into a message on the form field, never a 500.
+//!
+//! A function that may be one step of a larger change takes `&mut Conn` (a pooled
+//! connection or an open [`Tx`]), so a service can put several steps — a ticket, its
+//! history entry, the mail it causes — into one transaction. Stand-alone reads take `&Db`.
 
 pub mod companies;
+pub mod outbox;
 pub mod resets;
 pub mod sessions;
 pub mod throttle;
 pub mod users;
+
+/// A database connection of either backend: a pooled one or the inside of a [`Tx`].
+pub type Conn = sqlx::AnyConnection;
+
+/// An open transaction. Dereferences to [`Conn`], so `&mut tx` goes wherever a store
+/// function takes `&mut Conn`; dropped without [`Tx::commit`], it rolls back.
+pub struct Tx(sqlx::Transaction<'static, sqlx::Any>);
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.0.commit().await.map_err(StoreError::from)
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.0
+    }
+}
+
+/// The store's one error type.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    /// A unique constraint refused the row; names what is taken (`email`, `name`, …).
+    #[error("{0} is already taken")]
+    Duplicate(&'static str),
+    /// A stored value that does not parse: a bug or a hand-edited row.
+    #[error("a row of {table} has an invalid {column}")]
+    Corrupt {
+        table: &'static str,
+        column: &'static str,
+    },
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
 
 use anyhow::{bail, Context as _};
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -121,6 +172,16 @@ impl Db {
         &self.pool
     }
 
+    /// Begins a transaction.
+    pub async fn begin(&self) -> StoreResult<Tx> {
+        Ok(Tx(self.pool.begin().await?))
+    }
+
+    /// A connection from the pool, for a series of steps outside a transaction.
+    pub async fn conn(&self) -> StoreResult<sqlx::pool::PoolConnection<sqlx::Any>> {
+        Ok(self.pool.acquire().await?)
+    }
+
     /// `SELECT 1`: whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1")
@@ -204,24 +265,26 @@ pub(crate) fn is_unique_violation(err: &sqlx::Error, constraint: &str, table_col
     }
 }
 
+/// Maps a unique violation of `constraint` / `table_column` to [`StoreError::Duplicate`]
+/// naming `what`; any other error passes through.
+pub(crate) fn duplicate_as(
+    constraint: &'static str,
+    table_column: &'static str,
+    what: &'static str,
+) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| {
+        if is_unique_violation(&e, constraint, table_column) {
+            StoreError::Duplicate(what)
+        } else {
+            StoreError::Sqlx(e)
+        }
+    }
+}
+
 /// Reads a column, turning a decoding failure into a store error that names the column.
 pub(crate) fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T, sqlx::Error>
 where
     T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
 {
     row.try_get(name)
-}
-
-/// Deletes what has expired everywhere: sessions, reset tokens, old login failures.
-pub async fn delete_expired(
-    db: &Db,
-    now: i64,
-    session_idle_secs: i64,
-    session_absolute_secs: i64,
-    login_window_secs: i64,
-) -> Result<(), sqlx::Error> {
-    sessions::delete_expired(db, now, session_idle_secs, session_absolute_secs).await?;
-    resets::delete_expired(db, now).await?;
-    throttle::delete_older_than(db, now - login_window_secs).await?;
-    Ok(())
 }

@@ -2,7 +2,7 @@
 //! session id is stored, so a leaked table does not hand out logins. A row without a user
 //! is an anonymous pre-session carrying the CSRF token of the login, forgot and reset forms.
 
-use super::{col, Db};
+use super::{col, Db, StoreResult};
 use sqlx::any::AnyRow;
 
 #[derive(Debug, Clone)]
@@ -14,7 +14,7 @@ pub struct SessionRow {
     pub last_seen_at: i64,
 }
 
-fn from_row(row: &AnyRow) -> Result<SessionRow, sqlx::Error> {
+fn from_row(row: &AnyRow) -> StoreResult<SessionRow> {
     Ok(SessionRow {
         id_hash: col(row, "id_hash")?,
         user_id: col(row, "user_id")?,
@@ -24,7 +24,7 @@ fn from_row(row: &AnyRow) -> Result<SessionRow, sqlx::Error> {
     })
 }
 
-pub async fn insert(db: &Db, s: &SessionRow) -> Result<(), sqlx::Error> {
+pub async fn insert(db: &Db, s: &SessionRow) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -38,7 +38,7 @@ pub async fn insert(db: &Db, s: &SessionRow) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-pub async fn get(db: &Db, id_hash: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+pub async fn get(db: &Db, id_hash: &str) -> StoreResult<Option<SessionRow>> {
     let row = sqlx::query("SELECT id_hash, user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE id_hash = $1")
         .bind(id_hash)
         .fetch_optional(db.pool())
@@ -46,7 +46,7 @@ pub async fn get(db: &Db, id_hash: &str) -> Result<Option<SessionRow>, sqlx::Err
     row.as_ref().map(from_row).transpose()
 }
 
-pub async fn touch(db: &Db, id_hash: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn touch(db: &Db, id_hash: &str, now: i64) -> StoreResult<()> {
     sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2 AND last_seen_at < $1")
         .bind(now)
         .bind(id_hash)
@@ -55,7 +55,7 @@ pub async fn touch(db: &Db, id_hash: &str, now: i64) -> Result<(), sqlx::Error> 
     Ok(())
 }
 
-pub async fn delete(db: &Db, id_hash: &str) -> Result<(), sqlx::Error> {
+pub async fn delete(db: &Db, id_hash: &str) -> StoreResult<()> {
     sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
         .bind(id_hash)
         .execute(db.pool())
@@ -64,7 +64,7 @@ pub async fn delete(db: &Db, id_hash: &str) -> Result<(), sqlx::Error> {
 }
 
 /// Ends every session of a user (after a password reset).
-pub async fn delete_for_user(db: &Db, user_id: i64) -> Result<u64, sqlx::Error> {
+pub async fn delete_for_user(db: &Db, user_id: i64) -> StoreResult<u64> {
     let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(db.pool())
@@ -73,11 +73,7 @@ pub async fn delete_for_user(db: &Db, user_id: i64) -> Result<u64, sqlx::Error> 
 }
 
 /// Ends every session of a user but one (after a password change on `/settings`).
-pub async fn delete_for_user_except(
-    db: &Db,
-    user_id: i64,
-    keep_id_hash: &str,
-) -> Result<u64, sqlx::Error> {
+pub async fn delete_for_user_except(db: &Db, user_id: i64, keep_id_hash: &str) -> StoreResult<u64> {
     let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
         .bind(user_id)
         .bind(keep_id_hash)
@@ -87,12 +83,12 @@ pub async fn delete_for_user_except(
 }
 
 /// How many live-or-not session rows a user has (for tests and admin tools).
-pub async fn count_for_user(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
+pub async fn count_for_user(db: &Db, user_id: i64) -> StoreResult<i64> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .fetch_one(db.pool())
         .await?;
-    col(&row, "n")
+    Ok(col(&row, "n")?)
 }
 
 pub async fn delete_expired(
@@ -100,7 +96,7 @@ pub async fn delete_expired(
     now: i64,
     idle_secs: i64,
     absolute_secs: i64,
-) -> Result<u64, sqlx::Error> {
+) -> StoreResult<u64> {
     let done = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
         .bind(now - idle_secs)
         .bind(now - absolute_secs)

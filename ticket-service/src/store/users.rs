@@ -2,9 +2,8 @@
 //! (`users_email_key`). Changing a password here also kills the user's outstanding reset
 //! tokens, in the same transaction, so no path can forget it.
 
-use super::{col, is_unique_violation, resets, Db};
-use crate::domain::{Email, FieldError, PageSize, RefreshInterval, TimeZone, UserKind};
-use crate::error::Error;
+use super::{col, duplicate_as, resets, Db, StoreError, StoreResult};
+use crate::domain::{Email, PageSize, RefreshInterval, TimeZone, UserKind};
 use kb_builder::Language;
 use sqlx::any::AnyRow;
 
@@ -57,8 +56,11 @@ const COLUMNS: &str =
     "id, kind, company_id, email, display_name, password_hash, language, time_zone, \
                        refresh_minutes, page_size, created_at";
 
-fn from_row(row: &AnyRow) -> Result<User, Error> {
-    let corrupt = |what: &str| Error::Internal(anyhow::anyhow!("users row has an invalid {what}"));
+fn from_row(row: &AnyRow) -> StoreResult<User> {
+    let corrupt = |column: &'static str| StoreError::Corrupt {
+        table: "users",
+        column,
+    };
     let kind: String = col(row, "kind")?;
     let email: String = col(row, "email")?;
     let language: String = col(row, "language")?;
@@ -78,8 +80,8 @@ fn from_row(row: &AnyRow) -> Result<User, Error> {
     })
 }
 
-/// Inserts a user; a taken e-mail address is a validation error on the `email` field.
-pub async fn insert(db: &Db, user: &NewUser, now: i64) -> Result<i64, Error> {
+/// Inserts a user; a taken e-mail address is [`StoreError::Duplicate`]`("email")`.
+pub async fn insert(db: &Db, user: &NewUser, now: i64) -> StoreResult<i64> {
     let row = sqlx::query(
         "INSERT INTO users (kind, company_id, email, display_name, password_hash, language, time_zone, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -94,17 +96,11 @@ pub async fn insert(db: &Db, user: &NewUser, now: i64) -> Result<i64, Error> {
     .bind(now)
     .fetch_one(db.pool())
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e, "users_email_key", "users.email") {
-            Error::validation("email", FieldError::new("err_email_taken"))
-        } else {
-            Error::Sqlx(e)
-        }
-    })?;
+    .map_err(duplicate_as("users_email_key", "users.email", "email"))?;
     Ok(col(&row, "id")?)
 }
 
-pub async fn by_id(db: &Db, id: i64) -> Result<Option<User>, Error> {
+pub async fn by_id(db: &Db, id: i64) -> StoreResult<Option<User>> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
         .fetch_optional(db.pool())
@@ -112,7 +108,7 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<User>, Error> {
     row.as_ref().map(from_row).transpose()
 }
 
-pub async fn by_email(db: &Db, email: &Email) -> Result<Option<User>, Error> {
+pub async fn by_email(db: &Db, email: &Email) -> StoreResult<Option<User>> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
         .bind(email.as_str())
         .fetch_optional(db.pool())
@@ -121,14 +117,14 @@ pub async fn by_email(db: &Db, email: &Email) -> Result<Option<User>, Error> {
 }
 
 /// All users, agents first, then by e-mail.
-pub async fn list(db: &Db) -> Result<Vec<User>, Error> {
+pub async fn list(db: &Db) -> StoreResult<Vec<User>> {
     let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM users ORDER BY kind, email"))
         .fetch_all(db.pool())
         .await?;
     rows.iter().map(from_row).collect()
 }
 
-pub async fn update_preferences(db: &Db, id: i64, prefs: &Preferences) -> Result<(), Error> {
+pub async fn update_preferences(db: &Db, id: i64, prefs: &Preferences) -> StoreResult<()> {
     sqlx::query("UPDATE users SET language = $1, time_zone = $2, refresh_minutes = $3, page_size = $4 WHERE id = $5")
         .bind(prefs.language.code())
         .bind(prefs.time_zone.name())
@@ -142,8 +138,8 @@ pub async fn update_preferences(db: &Db, id: i64, prefs: &Preferences) -> Result
 
 /// Sets a new password hash and, in the same transaction, deletes every reset token of
 /// the user: a reset link must not outlive the password it was meant to replace.
-pub async fn set_password(db: &Db, id: i64, password_hash: &str) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+pub async fn set_password(db: &Db, id: i64, password_hash: &str) -> StoreResult<()> {
+    let mut tx = db.begin().await?;
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(password_hash)
         .bind(id)
@@ -156,7 +152,7 @@ pub async fn set_password(db: &Db, id: i64, password_hash: &str) -> Result<(), E
 
 /// Replaces the hash of the *same* password with a stronger one (after a login with weak
 /// parameters). Not a password change: reset tokens and sessions stay.
-pub async fn upgrade_hash(db: &Db, id: i64, old_hash: &str, new_hash: &str) -> Result<(), Error> {
+pub async fn upgrade_hash(db: &Db, id: i64, old_hash: &str, new_hash: &str) -> StoreResult<()> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
         .bind(new_hash)
         .bind(id)

@@ -7,7 +7,6 @@ use reqwest::header::{HeaderMap, SET_COOKIE};
 use reqwest::redirect::Policy;
 use sqlx::Connection;
 use std::path::{Path, PathBuf};
-use ticket_service::accounts;
 use ticket_service::domain::{Email, Password, UserKind};
 use ticket_service::store::users::User;
 use ticket_service::{AppState, Application, Config};
@@ -109,12 +108,12 @@ async fn spawn(backend: Backend, real_kb: bool, tweak: impl FnOnce(&mut Config))
         }
     };
     let mut config = Config::defaults();
-    config.listen = "127.0.0.1:0".parse().expect("address");
-    config.database_url = ticket_service::config::Secret::new(url);
-    config.database_max_connections = 5;
-    config.base_url = BASE_URL.into();
-    config.site_dir = site_dir.clone();
-    config.mail_dir = mail_dir.clone();
+    config.server.listen = "127.0.0.1:0".parse().expect("address");
+    config.database.database_url = ticket_service::config::Secret::new(url);
+    config.database.database_max_connections = 5;
+    config.server.base_url = BASE_URL.into();
+    config.server.site_dir = site_dir.clone();
+    config.mail.mail_dir = mail_dir.clone();
     tweak(&mut config);
     let app = Application::build(config)
         .await
@@ -387,7 +386,9 @@ impl TestApp {
 
     pub async fn add_company(&self, name: &str, start: &str, end: &str) -> i64 {
         let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
-        accounts::add_company(&self.state, name, d(start), d(end))
+        self.state
+            .accounts
+            .add_company(name, d(start), d(end))
             .await
             .expect("company")
             .id
@@ -427,17 +428,18 @@ impl TestApp {
     ) -> User {
         let email = Email::parse(email).expect("email");
         let password = Password::parse(PASSWORD).expect("password");
-        accounts::add_user(
-            &self.state,
-            kind,
-            company,
-            &email,
-            name,
-            &password,
-            kb_builder::Language::Ja,
-        )
-        .await
-        .expect("user")
+        self.state
+            .accounts
+            .add_user(
+                kind,
+                company,
+                &email,
+                name,
+                &password,
+                kb_builder::Language::Ja,
+            )
+            .await
+            .expect("user")
     }
 
     pub async fn user(&self, email: &str) -> User {

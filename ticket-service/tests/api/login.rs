@@ -234,7 +234,7 @@ async fn ended_contract_can_log_in_and_is_told_why(backend: Backend) {
     let company = ticket_service::store::companies::by_id(&app.state.db, ended)
         .await
         .unwrap();
-    let today = ticket_service::accounts::today(&app.state);
+    let today = app.state.accounts.today();
     assert!(ticket_service::accounts::can_open_tickets(&user, company.as_ref(), today).is_err());
 }
 
@@ -334,17 +334,19 @@ async fn duplicate_email_is_a_validation_error(backend: Backend) {
     app.add_customer("dup@example.com", "One").await;
     let email = ticket_service::domain::Email::parse("DUP@example.com").unwrap();
     let password = ticket_service::domain::Password::parse(PASSWORD).unwrap();
-    let err = ticket_service::accounts::add_user(
-        &app.state,
-        ticket_service::domain::UserKind::Agent,
-        None,
-        &email,
-        "Two",
-        &password,
-        kb_builder::Language::Ja,
-    )
-    .await
-    .unwrap_err();
+    let err = app
+        .state
+        .accounts
+        .add_user(
+            ticket_service::domain::UserKind::Agent,
+            None,
+            &email,
+            "Two",
+            &password,
+            kb_builder::Language::Ja,
+        )
+        .await
+        .unwrap_err();
     match err {
         ticket_service::Error::Validation { errors } => {
             assert_eq!(errors["email"].key, "err_email_taken")
@@ -352,14 +354,12 @@ async fn duplicate_email_is_a_validation_error(backend: Backend) {
         other => panic!("expected a validation error, got {other:?}"),
     }
     let d = |s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-    let err = ticket_service::accounts::add_company(
-        &app.state,
-        "テスト株式会社",
-        d("2020-01-01"),
-        d("2021-01-01"),
-    )
-    .await
-    .unwrap_err();
+    let err = app
+        .state
+        .accounts
+        .add_company("テスト株式会社", d("2020-01-01"), d("2021-01-01"))
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, ticket_service::Error::Validation { .. }),
         "{err:?}"

@@ -169,7 +169,9 @@ async fn reset_links_die_when_the_password_changes(backend: Backend) {
     let path = request_reset(&app, "change@example.com", 2).await;
     let user = app.user("change@example.com").await;
     let p = ticket_service::domain::Password::parse("set-by-the-admin").unwrap();
-    ticket_service::accounts::set_password(&app.state, user.id, &p, None)
+    app.state
+        .accounts
+        .set_password(user.id, &p, None)
         .await
         .unwrap();
     assert_eq!(app.get(&app.client(), &path).await.status(), 404);
@@ -184,7 +186,9 @@ async fn forgot_password_does_not_reveal_accounts(backend: Backend) {
         refresh: en.refresh,
         page_size: en.page_size,
     };
-    ticket_service::store::users::update_preferences(&app.state.db, en.id, &prefs)
+    app.state
+        .accounts
+        .update_preferences(en.id, &prefs)
         .await
         .unwrap();
     let mut pages = Vec::new();

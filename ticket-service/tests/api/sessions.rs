@@ -29,7 +29,7 @@ async fn idle_sessions_expire(backend: Backend) {
 }
 
 async fn sessions_end_after_the_absolute_timeout(backend: Backend) {
-    let app = spawn_app_with(backend, |c| c.session_absolute = Duration::from_secs(3600)).await;
+    let app = spawn_app_with(backend, |c| c.security.session_absolute_hours = 1).await;
     app.add_customer("abs@example.com", "Abs").await;
     let client = app.logged_in("abs@example.com", PASSWORD).await;
     app.state.clock.advance(25 * MINUTE);

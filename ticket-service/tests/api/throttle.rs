@@ -75,7 +75,7 @@ async fn a_successful_login_clears_the_account_counter(backend: Backend) {
 }
 
 async fn failed_logins_are_limited_per_address(backend: Backend) {
-    let app = spawn_app_with(backend, |c| c.login_max_failures_per_address = 3).await;
+    let app = spawn_app_with(backend, |c| c.security.login_max_failures_per_address = 3).await;
     app.add_customer("someone@example.com", "Someone").await;
     for i in 0..3 {
         assert_eq!(

@@ -2,9 +2,9 @@
 //! `Error::Unauthorized` (a redirect to the login page for browsers); `CurrentAgent` also
 //! answers a customer with 404, so the agents' pages do not even admit they exist.
 
-use super::session::Session;
+use super::context::Ctx;
+use crate::auth::session::Session;
 use crate::error::Error;
-use crate::http::context::Ctx;
 use crate::store::users::User;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

@@ -6,9 +6,8 @@
 //! site folder (`site/` by default) through kb-builder's library, published at the demo
 //! server's address; the search indexes come with it.
 
-use crate::accounts;
 use crate::config::{Config, Secret};
-use crate::domain::{Email, UserKind};
+use crate::domain::{Email, Password, UserKind};
 use crate::startup::Application;
 use anyhow::Context as _;
 use chrono::{Duration, Months};
@@ -25,28 +24,29 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
             std::fs::remove_file(&file).with_context(|| format!("removing {file}"))?;
         }
     }
-    config.database_url = Secret::new(format!("sqlite://{DEMO_DB}"));
-    config.mail_dir = "data/demo-mail".into();
-    config.base_url = format!("http://{}", config.listen);
+    config.database.database_url = Secret::new(format!("sqlite://{DEMO_DB}"));
+    config.mail.mail_dir = "data/demo-mail".into();
+    config.server.base_url = format!("http://{}", config.server.listen);
     build_knowledge_base(&config)?;
 
     let app = Application::build(config).await?;
     let state = app.state().clone();
-    let today = accounts::today(&state);
-    let active = accounts::add_company(
-        &state,
-        "株式会社さくら精機",
-        today.checked_sub_months(Months::new(6)).unwrap_or(today),
-        today.checked_add_months(Months::new(18)).unwrap_or(today),
-    )
-    .await?;
-    let ended = accounts::add_company(
-        &state,
-        "青葉システム株式会社",
-        today.checked_sub_months(Months::new(36)).unwrap_or(today),
-        today - Duration::days(30),
-    )
-    .await?;
+    let accounts = &state.accounts;
+    let today = accounts.today();
+    let active = accounts
+        .add_company(
+            "株式会社さくら精機",
+            today.checked_sub_months(Months::new(6)).unwrap_or(today),
+            today.checked_add_months(Months::new(18)).unwrap_or(today),
+        )
+        .await?;
+    let ended = accounts
+        .add_company(
+            "青葉システム株式会社",
+            today.checked_sub_months(Months::new(36)).unwrap_or(today),
+            today - Duration::days(30),
+        )
+        .await?;
 
     let people = [
         (
@@ -91,18 +91,11 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
         "kind", "e-mail", "company", "name"
     );
     for (kind, company, email, name, lang) in people {
-        let password = crate::cli::generate_password();
+        let password = Password::generate();
         let email = Email::parse(email).map_err(|e| anyhow::anyhow!("demo e-mail: {}", e.key))?;
-        accounts::add_user(
-            &state,
-            kind,
-            company.map(|c| c.id),
-            &email,
-            name,
-            &password,
-            lang,
-        )
-        .await?;
+        accounts
+            .add_user(kind, company.map(|c| c.id), &email, name, &password, lang)
+            .await?;
         let company_label = company
             .map(|c| {
                 if c.id == ended.id {
@@ -140,17 +133,17 @@ fn build_knowledge_base(config: &Config) -> anyhow::Result<()> {
     }
     let report = kb_builder::site::build(&kb_builder::site::BuildOptions {
         content: content.to_path_buf(),
-        out: config.site_dir.clone(),
-        theme: config.theme_dir.clone(),
+        out: config.server.site_dir.clone(),
+        theme: config.server.theme_dir.clone(),
         stats: None,
         progress: false,
-        base_url: Some(format!("http://{}/", config.listen)),
+        base_url: Some(format!("http://{}/", config.server.listen)),
     })
     .with_context(|| {
         format!(
             "building the demo knowledge base from {} into {}",
             content.display(),
-            config.site_dir.display()
+            config.server.site_dir.display()
         )
     })?;
     let editions = report
@@ -162,7 +155,7 @@ fn build_knowledge_base(config: &Config) -> anyhow::Result<()> {
     println!(
         "Knowledge base: {} articles ({editions}) built into {} in {:.1} s",
         report.articles,
-        config.site_dir.display(),
+        config.server.site_dir.display(),
         report.elapsed.as_secs_f64()
     );
     Ok(())

@@ -6,8 +6,9 @@
 //! secret between instances and reuses the session machinery (expiry, cleanup); the cost is
 //! one small row per visitor who opens a form, deleted when it idles out.
 
+use super::context::Ctx;
+use crate::auth::constant_time_eq;
 use crate::error::Error;
-use crate::http::context::Ctx;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use serde::de::DeserializeOwned;
@@ -43,7 +44,7 @@ where
             .as_ref()
             .map(|s| s.csrf_token.as_str())
             .ok_or(Error::Csrf)?;
-        if field.csrf.is_empty() || !super::constant_time_eq(&field.csrf, expected) {
+        if field.csrf.is_empty() || !constant_time_eq(&field.csrf, expected) {
             return Err(Error::Csrf);
         }
         let form = serde_urlencoded::from_bytes(&bytes).map_err(|_| {

@@ -1,0 +1,346 @@
+//! The settings, grouped by concern. **This file is the one place to add a setting**: a
+//! field in its section with a doc comment, its default in the section's `Default`, and, if
+//! it has limits, a line in the section's `check`. The loader (`config::load`) finds every
+//! field by itself: its TOML key is `[section] field`, its environment variable
+//! `MADOGUCHI_<FIELD>` (field names are unique across sections, which a test checks), and
+//! a command-line flag may override it.
+
+use super::{Checks, Secret};
+use crate::domain::TimeZone;
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Argon2id's floor for this service (OWASP's recommendation): 19 MiB, 2 passes, 1 lane.
+pub const ARGON2_MIN_MEMORY_KIB: u32 = 19_456;
+pub const ARGON2_MIN_ITERATIONS: u32 = 2;
+pub const ARGON2_MIN_PARALLELISM: u32 = 1;
+
+/// `[server]`: where the service listens, what it serves, who it believes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Server {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// The public URL of the service, without a trailing slash; links in mail use it,
+    /// never the request's Host header. `https` makes cookies `Secure`.
+    pub base_url: String,
+    /// The folder kb-builder builds: `public/`, `customer/`, `internal/`.
+    pub site_dir: PathBuf,
+    /// The theme (templates, static assets, UI strings).
+    pub theme_dir: PathBuf,
+    /// Peers whose `X-Forwarded-For` is believed (reverse proxies). In the environment a
+    /// comma-separated list.
+    #[serde(deserialize_with = "super::list_or_commas")]
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            base_url: "http://127.0.0.1:8080".into(),
+            site_dir: "site".into(),
+            theme_dir: kb_builder::theme::default_dir(),
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+impl Server {
+    fn check(&mut self, c: &mut Checks) {
+        let url = self.base_url.trim().trim_end_matches('/').to_string();
+        let ok = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace));
+        c.require(
+            "server.base_url",
+            ok,
+            format!(
+                "expected an http:// or https:// URL, got {:?}",
+                self.base_url
+            ),
+        );
+        self.base_url = url;
+        c.require(
+            "server.site_dir",
+            !self.site_dir.as_os_str().is_empty(),
+            "expected a folder".into(),
+        );
+        if self.theme_dir.as_os_str().is_empty() {
+            self.theme_dir = kb_builder::theme::default_dir();
+        }
+    }
+
+    /// Whether cookies must be `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+/// `[database]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Database {
+    /// `sqlite://path` or `postgres://…`; may hold a password, so it is never printed.
+    pub database_url: Secret,
+    /// Connections in the pool.
+    pub database_max_connections: u32,
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        Database {
+            database_url: Secret::new("sqlite://data/madoguchi.db"),
+            database_max_connections: 10,
+        }
+    }
+}
+
+impl Database {
+    fn check(&mut self, c: &mut Checks) {
+        let url = self.database_url.expose().trim();
+        c.require(
+            "database.database_url",
+            url.starts_with("sqlite:")
+                || url.starts_with("postgres://")
+                || url.starts_with("postgresql://"),
+            "expected a sqlite:// or postgres:// URL (value not shown)".into(),
+        );
+        c.range(
+            "database.database_max_connections",
+            self.database_max_connections,
+            1,
+            1000,
+        );
+    }
+}
+
+/// `[security]`: sessions, login limits, password resets, password hashing.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Security {
+    /// A session ends after this long without a request.
+    pub session_idle_minutes: u32,
+    /// A session ends this long after login, however busy.
+    pub session_absolute_hours: u32,
+    /// Failed logins per account per window.
+    pub login_max_failures_per_account: u32,
+    /// Failed logins per client address per window.
+    pub login_max_failures_per_address: u32,
+    /// The rate-limit window; also the window of the reset-mail limits.
+    pub login_window_minutes: u32,
+    /// How long a password-reset link works.
+    pub reset_token_minutes: u32,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    /// Password hashes running at once; 0 means one per core. Each holds
+    /// `argon2_memory_kib` while it runs.
+    pub max_concurrent_hashes: u32,
+    /// Hashes that may wait for a turn (a few seconds at most) before logins get 503;
+    /// 0 means four per running hash.
+    pub hash_queue: u32,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Security {
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            login_max_failures_per_account: 5,
+            login_max_failures_per_address: 20,
+            login_window_minutes: 15,
+            reset_token_minutes: 30,
+            argon2_memory_kib: ARGON2_MIN_MEMORY_KIB,
+            argon2_iterations: ARGON2_MIN_ITERATIONS,
+            argon2_parallelism: ARGON2_MIN_PARALLELISM,
+            max_concurrent_hashes: 0,
+            hash_queue: 0,
+        }
+    }
+}
+
+impl Security {
+    fn check(&mut self, c: &mut Checks) {
+        c.range(
+            "security.session_idle_minutes",
+            self.session_idle_minutes,
+            1,
+            7 * 24 * 60,
+        );
+        c.range(
+            "security.session_absolute_hours",
+            self.session_absolute_hours,
+            1,
+            24 * 90,
+        );
+        c.require(
+            "security.session_absolute_hours",
+            self.session_absolute() >= self.session_idle(),
+            "must not be shorter than session_idle_minutes".into(),
+        );
+        c.range(
+            "security.login_max_failures_per_account",
+            self.login_max_failures_per_account,
+            1,
+            1000,
+        );
+        c.range(
+            "security.login_max_failures_per_address",
+            self.login_max_failures_per_address,
+            1,
+            100_000,
+        );
+        c.range(
+            "security.login_window_minutes",
+            self.login_window_minutes,
+            1,
+            24 * 60,
+        );
+        c.range(
+            "security.reset_token_minutes",
+            self.reset_token_minutes,
+            5,
+            24 * 60,
+        );
+        c.range(
+            "security.argon2_memory_kib",
+            self.argon2_memory_kib,
+            ARGON2_MIN_MEMORY_KIB,
+            4 * 1024 * 1024,
+        );
+        c.range(
+            "security.argon2_iterations",
+            self.argon2_iterations,
+            ARGON2_MIN_ITERATIONS,
+            100,
+        );
+        c.range(
+            "security.argon2_parallelism",
+            self.argon2_parallelism,
+            ARGON2_MIN_PARALLELISM,
+            64,
+        );
+        c.range(
+            "security.max_concurrent_hashes",
+            self.max_concurrent_hashes,
+            0,
+            1024,
+        );
+        c.range("security.hash_queue", self.hash_queue, 0, 100_000);
+    }
+
+    pub fn session_idle(&self) -> Duration {
+        Duration::from_secs(60 * u64::from(self.session_idle_minutes))
+    }
+
+    pub fn session_absolute(&self) -> Duration {
+        Duration::from_secs(3600 * u64::from(self.session_absolute_hours))
+    }
+
+    pub fn login_window(&self) -> Duration {
+        Duration::from_secs(60 * u64::from(self.login_window_minutes))
+    }
+
+    pub fn reset_token_lifetime(&self) -> Duration {
+        Duration::from_secs(60 * u64::from(self.reset_token_minutes))
+    }
+}
+
+/// `[mail]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Mail {
+    /// The file transport writes one `.eml` file per message here.
+    pub mail_dir: PathBuf,
+    /// The `From:` of mail the service sends.
+    pub mail_from: String,
+    /// The first retry of a message that could not be sent waits this long; each further
+    /// one twice as long as the one before …
+    pub mail_retry_first_seconds: u32,
+    /// … but never longer than this.
+    pub mail_retry_max_minutes: u32,
+    /// After this many attempts a message is marked failed (`admin outbox retry` sends it
+    /// again).
+    pub mail_max_attempts: u32,
+}
+
+impl Default for Mail {
+    fn default() -> Self {
+        Mail {
+            mail_dir: "data/mail".into(),
+            mail_from: "Madoguchi <support@example.com>".into(),
+            mail_retry_first_seconds: 5,
+            mail_retry_max_minutes: 60,
+            mail_max_attempts: 50,
+        }
+    }
+}
+
+impl Mail {
+    fn check(&mut self, c: &mut Checks) {
+        c.require(
+            "mail.mail_dir",
+            !self.mail_dir.as_os_str().is_empty(),
+            "expected a folder".into(),
+        );
+        c.require(
+            "mail.mail_from",
+            self.mail_from.parse::<lettre::message::Mailbox>().is_ok(),
+            format!(
+                "expected a mailbox such as \"Support <support@example.com>\", got {:?}",
+                self.mail_from
+            ),
+        );
+        c.range(
+            "mail.mail_retry_first_seconds",
+            self.mail_retry_first_seconds,
+            1,
+            3600,
+        );
+        c.range(
+            "mail.mail_retry_max_minutes",
+            self.mail_retry_max_minutes,
+            1,
+            24 * 60,
+        );
+        c.range("mail.mail_max_attempts", self.mail_max_attempts, 1, 10_000);
+    }
+}
+
+/// `[tickets]`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Tickets {
+    /// The vendor's time zone: "today" for contract periods and ticket numbers.
+    pub system_time_zone: TimeZone,
+}
+
+impl Tickets {
+    fn check(&mut self, _c: &mut Checks) {}
+}
+
+/// The whole configuration of the service.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: Server,
+    pub database: Database,
+    pub security: Security,
+    pub mail: Mail,
+    pub tickets: Tickets,
+}
+
+impl Config {
+    /// Normalises and checks every section; every problem found goes into `c`.
+    pub(super) fn check(&mut self, c: &mut Checks) {
+        self.server.check(c);
+        self.database.check(c);
+        self.security.check(c);
+        self.mail.check(c);
+        self.tickets.check(c);
+    }
+}

@@ -1,0 +1,97 @@
+//! [`AppState`]: the services, assembled once at start-up and shared (cheaply cloned) by the
+//! web layer and the command line. Each service got what it needs when it was built —
+//! database, clock, hasher, mail, its part of the configuration — so below this module
+//! nothing sees the whole state.
+
+use crate::accounts::Accounts;
+use crate::auth::limits::Limiter;
+use crate::auth::login::Logins;
+use crate::auth::password::{HashBound, PasswordHasher};
+use crate::auth::reset::Resets;
+use crate::auth::session::Sessions;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::mail::Mail;
+use crate::search::SearchIndexes;
+use crate::store::Db;
+use anyhow::Context as _;
+use kb_builder::theme::Theme;
+use std::sync::Arc;
+
+/// Everything handlers and commands use. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    /// For the readiness probe and tests; services hold their own handle.
+    pub db: Db,
+    pub theme: Arc<Theme>,
+    pub clock: Clock,
+    pub sessions: Sessions,
+    pub logins: Logins,
+    pub resets: Resets,
+    pub accounts: Accounts,
+    pub mail: Mail,
+    /// The knowledge base's search indexes (reopened after each rebuild of the site).
+    pub search: Arc<SearchIndexes>,
+}
+
+impl AppState {
+    /// Connects to the database, migrates it, loads the theme and builds the services.
+    pub async fn build(config: Config) -> anyhow::Result<AppState> {
+        let db = Db::connect(
+            config.database.database_url.expose(),
+            config.database.database_max_connections,
+        )
+        .await?;
+        db.migrate().await?;
+        AppState::assemble(config, db, Clock::default())
+    }
+
+    /// Builds the services on an already connected database.
+    pub fn assemble(config: Config, db: Db, clock: Clock) -> anyhow::Result<AppState> {
+        let theme =
+            Arc::new(Theme::load(&config.server.theme_dir).with_context(|| {
+                format!("loading the theme {}", config.server.theme_dir.display())
+            })?);
+        let security = &config.security;
+        let hasher = PasswordHasher::new(
+            security.argon2_memory_kib,
+            security.argon2_iterations,
+            security.argon2_parallelism,
+            HashBound::new(security.max_concurrent_hashes, security.hash_queue),
+        )?;
+        let limiter = Limiter::new(db.clone(), clock.clone(), security.login_window());
+        let sessions = Sessions::new(db.clone(), clock.clone(), security);
+        let mail = Mail::new(Arc::clone(&theme), &config.mail.mail_from, clock.clone())?;
+        let logins = Logins::new(db.clone(), hasher.clone(), limiter.clone(), security);
+        let resets = Resets::new(
+            db.clone(),
+            clock.clone(),
+            hasher.clone(),
+            sessions.clone(),
+            limiter,
+            mail.clone(),
+            &config,
+        );
+        let accounts = Accounts::new(
+            db.clone(),
+            clock.clone(),
+            hasher,
+            sessions.clone(),
+            config.tickets.system_time_zone,
+        );
+        let search = Arc::new(SearchIndexes::open(&config.server.site_dir));
+        Ok(AppState {
+            config: Arc::new(config),
+            db,
+            theme,
+            clock,
+            sessions,
+            logins,
+            resets,
+            accounts,
+            mail,
+            search,
+        })
+    }
+}
