@@ -9,7 +9,7 @@
 //! - services: [`accounts`], [`auth`], [`mail`], [`search`], and the background [`jobs`];
 //! - [`store`]: the database, the only module with SQL;
 //! - [`domain`]: parsed value types (e-mail, time zone, password, …);
-//! - leaves everything uses: [`config`], [`clock`], [`error`].
+//! - leaves everything uses: [`config`], [`clock`], [`error`], [`token`].
 //!
 //! Nothing imports a module above it: `store` does not know the services, the services do
 //! not know `http`.
@@ -29,6 +29,7 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod token;
 
 pub use config::Config;
 pub use error::{Error, Result};

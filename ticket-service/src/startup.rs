@@ -2,12 +2,12 @@
 //! listener bound before it runs (port 0 picks a free port, which tests read back with
 //! [`Application::port`]).
 
+use crate::config::Config;
 use crate::jobs::cleanup::Cleanup;
 use crate::jobs::delivery::{Delivery, RetryPolicy};
 use crate::jobs::Runner;
 use crate::mail::transport::{FileTransport, Transport};
 use crate::state::AppState;
-use crate::Config;
 use anyhow::Context as _;
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -111,7 +111,7 @@ impl PasswordHasher {
     ) -> anyhow::Result<PasswordHasher> {
         let params = Params::new(memory_kib, iterations, parallelism, None)
             .map_err(|e| anyhow::anyhow!("invalid Argon2 parameters: {e}"))?;
-        let dummy = hash_with(&params, &crate::auth::random_token())?;
+        let dummy = hash_with(&params, &crate::token::random_token())?;
         Ok(PasswordHasher {
             params,
             dummy_hash: Arc::new(dummy),

@@ -98,7 +98,7 @@ impl Resets {
             }
             other => other?,
         }
-        let token = super::random_token();
+        let token = crate::token::random_token();
         let now = self.clock.now();
         let lifetime = self.lifetime.as_secs() as i64;
         let mut values = tera::Context::new();
@@ -107,7 +107,7 @@ impl Resets {
         let mut tx = self.db.begin().await?;
         resets::insert(
             &mut tx,
-            &super::hash_token(&token),
+            &crate::token::hash_token(&token),
             user.id,
             now,
             now + lifetime,
@@ -134,11 +134,11 @@ impl Resets {
 
     /// The user a token belongs to, if the token is still good (does not use it).
     pub async fn check(&self, token: &str) -> Result<Option<User>> {
-        if !super::is_token_shaped(token) {
+        if !crate::token::is_token_shaped(token) {
             return Ok(None);
         }
         let now = self.clock.now();
-        match resets::find_valid(&self.db, &super::hash_token(token), now).await? {
+        match resets::find_valid(&self.db, &crate::token::hash_token(token), now).await? {
             Some(user_id) => Ok(users::by_id(&self.db, user_id).await?),
             None => Ok(None),
         }
@@ -148,13 +148,15 @@ impl Resets {
     /// hash (which kills the user's other tokens) and ends all the user's sessions. `None`
     /// when the token is no longer good.
     pub async fn complete(&self, token: &str, password: &Password) -> Result<Option<User>> {
-        if !super::is_token_shaped(token) {
+        if !crate::token::is_token_shaped(token) {
             return Ok(None);
         }
         // Hash first: the token is used only once the new password is ready to store.
         let hash = self.hasher.hash(password).await?;
         let now = self.clock.now();
-        let Some(user_id) = resets::consume(&self.db, &super::hash_token(token), now).await? else {
+        let Some(user_id) =
+            resets::consume(&self.db, &crate::token::hash_token(token), now).await?
+        else {
             return Ok(None);
         };
         users::set_password(&self.db, user_id, &hash).await?;

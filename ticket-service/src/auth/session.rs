@@ -51,12 +51,12 @@ impl Sessions {
 
     /// Starts a session for `user_id`, or an anonymous one.
     pub async fn start(&self, user_id: Option<i64>) -> Result<Started> {
-        let id = super::random_token();
+        let id = crate::token::random_token();
         let now = self.clock.now();
         let row = sessions::SessionRow {
-            id_hash: super::hash_token(&id),
+            id_hash: crate::token::hash_token(&id),
             user_id,
-            csrf_token: super::random_token(),
+            csrf_token: crate::token::random_token(),
             created_at: now,
             last_seen_at: now,
         };
@@ -85,10 +85,10 @@ impl Sessions {
     /// Looks up the session of a cookie value. Expired sessions are deleted and yield
     /// `None`; live ones are touched (at most once a minute).
     pub async fn load(&self, cookie_value: &str) -> Result<Option<(Session, Option<User>)>> {
-        if !super::is_token_shaped(cookie_value) {
+        if !crate::token::is_token_shaped(cookie_value) {
             return Ok(None);
         }
-        let id_hash = super::hash_token(cookie_value);
+        let id_hash = crate::token::hash_token(cookie_value);
         let Some(row) = sessions::get(&self.db, &id_hash).await? else {
             return Ok(None);
         };

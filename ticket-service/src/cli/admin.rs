@@ -76,9 +76,9 @@ fn parse_email(s: &str) -> anyhow::Result<Email> {
 }
 
 /// Turns a store error into a message for the terminal.
-fn explain(e: crate::Error) -> anyhow::Error {
+fn explain(e: crate::error::Error) -> anyhow::Error {
     match e {
-        crate::Error::Validation { errors } => {
+        crate::error::Error::Validation { errors } => {
             let en = kb_builder::theme::Theme::load(&kb_builder::theme::default_dir())
                 .ok()
                 .map(|t| t.strings(Language::En));

@@ -36,7 +36,7 @@ pub fn router() -> Router<AppState> {
 async fn pre_session(
     state: &AppState,
     ctx: &Ctx,
-) -> crate::Result<(String, Vec<(HeaderName, HeaderValue)>)> {
+) -> crate::error::Result<(String, Vec<(HeaderName, HeaderValue)>)> {
     if let Some(s) = &ctx.session {
         return Ok((s.csrf_token.clone(), Vec::new()));
     }
@@ -73,7 +73,7 @@ pub async fn login_form(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<NextQuery>,
-) -> crate::Result<Response> {
+) -> crate::error::Result<Response> {
     if ctx.user.is_some() {
         return Ok(see_other(safe_next(&q.next), Vec::new()));
     }
@@ -88,7 +88,7 @@ fn render_login(
     email: &str,
     next: &str,
     error: Option<&str>,
-) -> crate::Result<impl IntoResponse> {
+) -> crate::error::Result<impl IntoResponse> {
     let mut tc = tera::Context::new();
     tc.insert("csrf", csrf);
     tc.insert("email", email);
@@ -115,7 +115,7 @@ pub async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
     CsrfForm(form): CsrfForm<LoginForm>,
-) -> crate::Result<Response> {
+) -> crate::error::Result<Response> {
     match state
         .logins
         .attempt(&form.email, &form.password, ctx.client_ip)
@@ -159,7 +159,7 @@ pub async fn logout(
     State(state): State<AppState>,
     ctx: Ctx,
     CsrfForm(_): CsrfForm<EmptyForm>,
-) -> crate::Result<Response> {
+) -> crate::error::Result<Response> {
     if let Some(s) = &ctx.session {
         state.sessions.end(s).await?;
         tracing::info!(user_id = ?s.user_id, "logout");
@@ -174,7 +174,10 @@ pub async fn logout(
 }
 
 /// `GET /forgot`.
-pub async fn forgot_form(State(state): State<AppState>, ctx: Ctx) -> crate::Result<Response> {
+pub async fn forgot_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> crate::error::Result<Response> {
     let (csrf, headers) = pre_session(&state, &ctx).await?;
     let mut tc = tera::Context::new();
     tc.insert("csrf", &csrf);
@@ -196,7 +199,7 @@ pub async fn forgot(
     State(state): State<AppState>,
     ctx: Ctx,
     CsrfForm(form): CsrfForm<ForgotForm>,
-) -> crate::Result<Response> {
+) -> crate::error::Result<Response> {
     let answer_at = tokio::time::Instant::now() + FORGOT_ANSWER_TIME;
     if let Err(e) = state.resets.request(&form.email, ctx.client_ip).await {
         // The same page either way: a failure must not tell more than a success.
@@ -217,7 +220,7 @@ pub async fn reset_form(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(token): Path<String>,
-) -> crate::Result<Response> {
+) -> crate::error::Result<Response> {
     if state.resets.check(&token).await?.is_none() {
         return invalid_link(&ctx);
     }
@@ -226,7 +229,7 @@ pub async fn reset_form(
     Ok(with_headers(StatusCode::OK, headers, page))
 }
 
-fn invalid_link(ctx: &Ctx) -> crate::Result<Response> {
+fn invalid_link(ctx: &Ctx) -> crate::error::Result<Response> {
     let page = ctx.render(
         "service/reset_invalid.html",
         "svc_reset_invalid_title",
@@ -240,7 +243,7 @@ fn render_reset(
     csrf: &str,
     token: &str,
     errors: &BTreeMap<&str, String>,
-) -> crate::Result<impl IntoResponse> {
+) -> crate::error::Result<impl IntoResponse> {
     let mut tc = tera::Context::new();
     tc.insert("csrf", csrf);
     tc.insert("token", token);
@@ -264,7 +267,7 @@ pub async fn reset(
     ctx: Ctx,
     Path(token): Path<String>,
     CsrfForm(form): CsrfForm<ResetForm>,
-) -> crate::Result<Response> {
+) -> crate::error::Result<Response> {
     if state.resets.check(&token).await?.is_none() {
         return invalid_link(&ctx);
     }

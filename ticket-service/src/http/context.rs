@@ -112,14 +112,14 @@ impl Ctx {
         template: &str,
         title_key: &str,
         extra: tera::Context,
-    ) -> crate::Result<Html<String>> {
+    ) -> crate::error::Result<Html<String>> {
         let mut tc = self.page.base_context(title_key);
         tc.extend(extra);
         self.page
             .theme
             .render(template, &tc)
             .map(Html)
-            .map_err(|e| crate::Error::Internal(e.into()))
+            .map_err(|e| crate::error::Error::Internal(e.into()))
     }
 
     pub fn strings(&self) -> &Strings {
@@ -128,11 +128,11 @@ impl Ctx {
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
-    type Rejection = crate::Error;
+    type Rejection = crate::error::Error;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         parts.extensions.get::<Ctx>().cloned().ok_or_else(|| {
-            crate::Error::Internal(anyhow::anyhow!("the context middleware did not run"))
+            crate::error::Error::Internal(anyhow::anyhow!("the context middleware did not run"))
         })
     }
 }

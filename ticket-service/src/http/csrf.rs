@@ -7,8 +7,8 @@
 //! one small row per visitor who opens a form, deleted when it idles out.
 
 use super::context::Ctx;
-use crate::auth::constant_time_eq;
 use crate::error::Error;
+use crate::token::constant_time_eq;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use serde::de::DeserializeOwned;

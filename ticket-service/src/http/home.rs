@@ -24,7 +24,7 @@ pub async fn home(
     State(state): State<AppState>,
     CurrentUser { ctx, user, .. }: CurrentUser,
     Query(q): Query<HomeQuery>,
-) -> crate::Result<Html<String>> {
+) -> crate::error::Result<Html<String>> {
     let company = state.accounts.company_of(&user).await?;
     let block =
         crate::accounts::can_open_tickets(&user, company.as_ref(), state.accounts.today()).err();

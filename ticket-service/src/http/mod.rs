@@ -61,8 +61,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn not_found() -> crate::Error {
-    crate::Error::NotFound
+async fn not_found() -> crate::error::Error {
+    crate::error::Error::NotFound
 }
 
 /// Adds the security headers to every response. Pages default to `Cache-Control:

@@ -92,7 +92,7 @@ pub struct SettingsQuery {
 pub async fn show(
     CurrentUser { ctx, user, .. }: CurrentUser,
     Query(q): Query<SettingsQuery>,
-) -> crate::Result<Response> {
+) -> crate::error::Result<Response> {
     let notice = match q.saved.as_deref() {
         Some("password") => Some("svc_settings_password_saved"),
         Some("preferences") => Some("svc_settings_preferences_saved"),
@@ -115,7 +115,7 @@ fn render(
     password_errors: &BTreeMap<&'static str, FieldError>,
     notice: Option<&str>,
     status: StatusCode,
-) -> crate::Result<Response> {
+) -> crate::error::Result<Response> {
     let strings = ctx.strings();
     let translate = |m: &BTreeMap<&'static str, FieldError>| -> BTreeMap<&'static str, String> {
         m.iter().map(|(k, v)| (*k, v.translate(strings))).collect()
@@ -159,7 +159,7 @@ pub async fn update_preferences(
     State(state): State<AppState>,
     CurrentUser { ctx, user, .. }: CurrentUser,
     CsrfForm(form): CsrfForm<PreferencesForm>,
-) -> crate::Result<Response> {
+) -> crate::error::Result<Response> {
     match form.parse() {
         Ok(prefs) => {
             state.accounts.update_preferences(user.id, &prefs).await?;
@@ -192,7 +192,7 @@ pub async fn change_password(
     State(state): State<AppState>,
     CurrentUser { ctx, user, session }: CurrentUser,
     CsrfForm(form): CsrfForm<PasswordForm>,
-) -> crate::Result<Response> {
+) -> crate::error::Result<Response> {
     let mut errors = BTreeMap::new();
     let current_ok = state
         .logins

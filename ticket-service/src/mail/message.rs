@@ -31,6 +31,6 @@ pub fn build(from: &Mailbox, m: &Stored) -> anyhow::Result<Message> {
 /// A new Message-ID in the sender's domain: `<random@domain>`.
 pub fn new_message_id(from: &Mailbox) -> String {
     let domain = from.email.domain();
-    let token = crate::auth::random_token();
+    let token = crate::token::random_token();
     format!("<{}@{domain}>", &token[..32])
 }

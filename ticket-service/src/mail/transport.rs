@@ -39,7 +39,7 @@ impl Transport for FileTransport {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_millis())
                 .unwrap_or(0);
-            let name = format!("{millis}-{}.eml", &crate::auth::random_token()[..12]);
+            let name = format!("{millis}-{}.eml", &crate::token::random_token()[..12]);
             let tmp = self.dir.join(format!(".{name}.tmp"));
             // Write then rename, so a reader of the folder never sees half a message.
             tokio::fs::write(&tmp, message.formatted())

@@ -56,6 +56,14 @@ pub(crate) async fn delete_for_user(conn: &mut Conn, user_id: i64) -> StoreResul
     Ok(())
 }
 
+/// How many reset tokens are stored, used or not (admin tools and tests).
+pub async fn count_all(db: &Db) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM password_resets")
+        .fetch_one(db.pool())
+        .await?;
+    Ok(col(&row, "n")?)
+}
+
 pub async fn delete_expired(db: &Db, now: i64) -> StoreResult<u64> {
     let done =
         sqlx::query("DELETE FROM password_resets WHERE expires_at <= $1 OR used_at IS NOT NULL")

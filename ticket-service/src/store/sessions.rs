@@ -91,6 +91,14 @@ pub async fn count_for_user(db: &Db, user_id: i64) -> StoreResult<i64> {
     Ok(col(&row, "n")?)
 }
 
+/// How many session rows exist, logged in or anonymous (admin tools and tests).
+pub async fn count_all(db: &Db) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM sessions")
+        .fetch_one(db.pool())
+        .await?;
+    Ok(col(&row, "n")?)
+}
+
 pub async fn delete_expired(
     db: &Db,
     now: i64,

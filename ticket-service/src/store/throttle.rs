@@ -91,6 +91,14 @@ pub async fn count(db: &Db, key: &str, now: i64, window: i64) -> StoreResult<i64
     })
 }
 
+/// How many counters are stored, current or not (admin tools and tests).
+pub async fn count_all(db: &Db) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM throttle")
+        .fetch_one(db.pool())
+        .await?;
+    Ok(col(&row, "n")?)
+}
+
 /// Deletes the counters whose window ended before `now`.
 pub async fn delete_expired(db: &Db, now: i64, window: i64) -> StoreResult<u64> {
     let done = sqlx::query("DELETE FROM throttle WHERE window_start <= $1")

@@ -88,7 +88,7 @@ async fn spawn(backend: Backend, real_kb: bool, tweak: impl FnOnce(&mut Config))
             let admin = pg_admin_url();
             let name = format!(
                 "mdg_test_{}",
-                ticket_service::auth::random_token()[..16]
+                ticket_service::token::random_token()[..16]
                     .to_lowercase()
                     .replace('-', "_")
             );

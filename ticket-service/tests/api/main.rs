@@ -4,6 +4,7 @@ mod helpers;
 
 mod csrf;
 mod editions;
+mod jobs;
 mod login;
 mod reset;
 mod search;

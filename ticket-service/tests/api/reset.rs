@@ -255,10 +255,59 @@ async fn reset_mails_are_limited_per_account(backend: Backend) {
     app.wait_for_mails(4).await;
 }
 
+async fn the_reset_cap_holds_under_parallel_requests(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.add_customer("flooded@example.com", "Flooded").await;
+    let mut forms = Vec::new();
+    for _ in 0..20 {
+        let client = app.client();
+        let csrf = app.csrf(&client, "/forgot").await;
+        forms.push((client, csrf));
+    }
+    let requests = forms.iter().map(|(client, csrf)| {
+        let request = client
+            .post(app.url("/forgot"))
+            .form(&[("csrf", csrf.as_str()), ("email", "flooded@example.com")]);
+        async move { request.send().await.expect("request").status().as_u16() }
+    });
+    let statuses = futures_util::future::join_all(requests).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    app.wait_for_mails(3).await;
+    // The delivery job has had time to send anything else that was enqueued.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(app.mails().len(), 3, "three mails per account and window");
+    let tokens = ticket_service::store::resets::count_all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(tokens, 3, "no token without its mail");
+}
+
+async fn the_forgot_answer_takes_the_same_time_for_known_and_unknown_addresses(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.add_customer("known@example.com", "Known").await;
+    let mut times = Vec::new();
+    for email in ["known@example.com", "nobody@example.com"] {
+        let client = app.client();
+        let csrf = app.csrf(&client, "/forgot").await;
+        let started = std::time::Instant::now();
+        let r = app
+            .post_form(&client, "/forgot", &[("csrf", &csrf), ("email", email)])
+            .await;
+        assert_eq!(r.status(), 200);
+        times.push(started.elapsed());
+    }
+    // Both wait out the same floor; neither answers early.
+    for t in &times {
+        assert!(*t >= Duration::from_millis(400), "{times:?}");
+    }
+}
+
 crate::both_backends!(
     reset_mails_are_limited_per_account,
     reset_link_works_once_and_ends_all_sessions,
     reset_links_expire,
     reset_links_die_when_the_password_changes,
     forgot_password_does_not_reveal_accounts,
+    the_reset_cap_holds_under_parallel_requests,
+    the_forgot_answer_takes_the_same_time_for_known_and_unknown_addresses,
 );
