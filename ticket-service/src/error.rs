@@ -17,6 +17,17 @@ pub enum Error {
     /// Logged in, but not allowed.
     #[error("forbidden")]
     Forbidden,
+    /// Logged in, but not allowed to do this now, for a reason the user is told (a
+    /// maintenance contract that has ended).
+    #[error("not allowed: {0}")]
+    NotAllowed(FieldError),
+    /// The request contradicts the current state (a reply to a closed ticket, a change
+    /// that someone else made first); the message says what happened.
+    #[error("conflict: {0}")]
+    Conflict(FieldError),
+    /// The request body is larger than this route accepts.
+    #[error("payload too large (limit {limit} bytes)")]
+    PayloadTooLarge { limit: u64 },
     #[error("not found")]
     NotFound,
     /// Input that breaks a rule; field name → problem.
@@ -67,7 +78,9 @@ impl Error {
     pub fn status(&self) -> u16 {
         match self {
             Error::Unauthorized => 401,
-            Error::Forbidden | Error::Csrf => 403,
+            Error::Forbidden | Error::Csrf | Error::NotAllowed(_) => 403,
+            Error::Conflict(_) => 409,
+            Error::PayloadTooLarge { .. } => 413,
             Error::NotFound => 404,
             Error::Validation { .. } => 422,
             Error::TooManyRequests { .. } => 429,
@@ -82,6 +95,9 @@ impl Error {
         match self {
             Error::Unauthorized => "unauthorized",
             Error::Forbidden => "forbidden",
+            Error::NotAllowed(_) => "not_allowed",
+            Error::Conflict(_) => "conflict",
+            Error::PayloadTooLarge { .. } => "payload_too_large",
             Error::NotFound => "not_found",
             Error::Validation { .. } => "validation",
             Error::TooManyRequests { .. } => "too_many_requests",
@@ -97,7 +113,11 @@ impl Error {
     pub fn keys(&self) -> (&'static str, &'static str) {
         match self {
             Error::Unauthorized => ("err_unauthorized_title", "err_unauthorized_body"),
-            Error::Forbidden => ("err_forbidden_title", "err_forbidden_body"),
+            Error::Forbidden | Error::NotAllowed(_) => {
+                ("err_forbidden_title", "err_forbidden_body")
+            }
+            Error::Conflict(_) => ("err_conflict_title", "err_conflict_body"),
+            Error::PayloadTooLarge { .. } => ("err_too_large_title", "err_too_large_body"),
             Error::NotFound => ("not_found_title", "not_found_body"),
             Error::Validation { .. } => ("err_validation_title", "err_validation_body"),
             Error::TooManyRequests { .. } => ("err_too_many_title", "err_too_many_body"),
@@ -106,6 +126,23 @@ impl Error {
             Error::Busy { .. } => ("err_unavailable_title", "err_busy_body"),
             Error::InvalidCredentials => ("svc_login_title", "svc_login_failed"),
             Error::Store(_) | Error::Internal(_) => ("err_internal_title", "err_internal_body"),
+        }
+    }
+
+    /// The message for the user: the case's own text with its values filled in.
+    pub fn message(&self) -> FieldError {
+        match self {
+            Error::NotAllowed(m) | Error::Conflict(m) => m.clone(),
+            Error::PayloadTooLarge { limit } => {
+                FieldError::new("err_too_large_body").with("mib", limit.div_ceil(1024 * 1024))
+            }
+            _ => {
+                let mut m = FieldError::new(self.keys().1);
+                if let Some(minutes) = self.retry_minutes() {
+                    m = m.with("minutes", minutes);
+                }
+                m
+            }
         }
     }
 

@@ -6,7 +6,8 @@
 //! - [`http`]: the router, one module per resource, extractors, and the one place an error
 //!   becomes a page or JSON;
 //! - [`state`]: the services, assembled once and shared by `http` and `cli`;
-//! - services: [`accounts`], [`auth`], [`mail`], [`search`], and the background [`jobs`];
+//! - services: [`accounts`], [`auth`], [`tickets`], [`mail`], [`search`], and the background
+//!   [`jobs`];
 //! - [`store`]: the database, the only module with SQL;
 //! - [`domain`]: parsed value types (e-mail, time zone, password, …);
 //! - leaves everything uses: [`config`], [`clock`], [`error`], [`token`].
@@ -29,6 +30,7 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod tickets;
 pub mod token;
 
 pub use config::Config;

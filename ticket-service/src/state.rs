@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::mail::Mail;
 use crate::search::SearchIndexes;
 use crate::store::Db;
+use crate::tickets::Tickets;
 use anyhow::Context as _;
 use kb_builder::theme::Theme;
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub struct AppState {
     pub logins: Logins,
     pub resets: Resets,
     pub accounts: Accounts,
+    pub tickets: Tickets,
     pub mail: Mail,
     /// The knowledge base's search indexes (reopened after each rebuild of the site).
     pub search: Arc<SearchIndexes>,
@@ -80,6 +82,7 @@ impl AppState {
             sessions.clone(),
             config.tickets.system_time_zone,
         );
+        let tickets = Tickets::new(db.clone(), clock.clone(), config.tickets.clone());
         let search = Arc::new(SearchIndexes::open(&config.server.site_dir));
         Ok(AppState {
             config: Arc::new(config),
@@ -90,6 +93,7 @@ impl AppState {
             logins,
             resets,
             accounts,
+            tickets,
             mail,
             search,
         })

@@ -18,8 +18,8 @@
 mod sections;
 
 pub use sections::{
-    Config, Database, Mail, Security, Server, Tickets, ARGON2_MIN_ITERATIONS,
-    ARGON2_MIN_MEMORY_KIB, ARGON2_MIN_PARALLELISM,
+    Choice, Config, Database, DynamicField, Mail, Queue, Security, Server, Tickets,
+    ARGON2_MIN_ITERATIONS, ARGON2_MIN_MEMORY_KIB, ARGON2_MIN_PARALLELISM,
 };
 
 use figment::value::{Dict, Map, Value};

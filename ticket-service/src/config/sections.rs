@@ -6,7 +6,7 @@
 //! a command-line flag may override it.
 
 use super::{Checks, Secret};
-use crate::domain::TimeZone;
+use crate::domain::{SystemId, TimeZone};
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -311,16 +311,203 @@ impl Mail {
     }
 }
 
-/// `[tickets]`.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// One entry of a configured list (a ticket type): a stable number and its labels.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    /// Stored with each ticket; never reuse a number for something else.
+    pub id: u32,
+    pub ja: String,
+    pub en: String,
+}
+
+/// A queue ("宛先"): a product, where its tickets go.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Queue {
+    /// Stored with each ticket; never reuse a number for something else.
+    pub id: u32,
+    pub ja: String,
+    pub en: String,
+    /// The agents' address for this queue's notifications (new tickets, replies); none
+    /// means no mail to agents for it.
+    #[serde(default)]
+    pub agent_address: Option<String>,
+}
+
+/// A field a ticket form asks for besides the fixed ones (text, one line).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DynamicField {
+    /// The key the value is stored under (`a-z`, `0-9`, `_`).
+    pub key: String,
+    pub ja: String,
+    pub en: String,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default = "default_field_chars")]
+    pub max_chars: u32,
+}
+
+fn default_field_chars() -> u32 {
+    200
+}
+
+/// `[tickets]`. The lists (`ticket_types`, `queues`, `dynamic_fields`) are arrays of
+/// tables in the file (`[[tickets.queues]]`); they cannot be set from the environment.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Tickets {
     /// The vendor's time zone: "today" for contract periods and ticket numbers.
     pub system_time_zone: TimeZone,
+    /// The two digits after the date in ticket numbers.
+    pub system_id: SystemId,
+    /// タイプ: what kind of request a ticket is.
+    pub ticket_types: Vec<Choice>,
+    /// 宛先: the products.
+    pub queues: Vec<Queue>,
+    /// Further fields of the new-ticket form.
+    pub dynamic_fields: Vec<DynamicField>,
+    /// Largest attachment, in MiB.
+    pub attachment_max_file_mib: u32,
+    /// Largest upload (all files and fields of one form), in MiB.
+    pub attachment_max_request_mib: u32,
+    /// The FAQ number of the article on renewing a maintenance contract, linked for
+    /// customers whose contract has ended.
+    pub renewal_article: u32,
+}
+
+impl Default for Tickets {
+    fn default() -> Self {
+        let choice = |id, ja: &str, en: &str| Choice {
+            id,
+            ja: ja.into(),
+            en: en.into(),
+        };
+        let queue = |id, ja: &str, en: &str| Queue {
+            id,
+            ja: ja.into(),
+            en: en.into(),
+            agent_address: None,
+        };
+        Tickets {
+            system_time_zone: TimeZone::default(),
+            system_id: SystemId::default(),
+            ticket_types: vec![
+                choice(
+                    1,
+                    "仕様・操作に関するご質問",
+                    "Question about features or operation",
+                ),
+                choice(2, "障害・不具合の調査", "Incident or defect investigation"),
+                choice(
+                    3,
+                    "設定変更・作業のご依頼",
+                    "Configuration change or work request",
+                ),
+                choice(4, "ライセンス・契約", "License and contract"),
+                choice(5, "バージョンアップ", "Upgrade"),
+                choice(6, "ご要望", "Feature request"),
+                choice(7, "ハードウェア交換", "Hardware replacement"),
+                choice(8, "サーバログ調査", "Server log investigation"),
+                choice(9, "その他", "Other"),
+            ],
+            queues: vec![
+                queue(1, "SoraMail Gateway", "SoraMail Gateway"),
+                queue(2, "SoraMail Archive", "SoraMail Archive"),
+                queue(3, "SoraMail Webmail", "SoraMail Webmail"),
+                queue(4, "契約・その他", "Contract and other"),
+            ],
+            dynamic_fields: vec![DynamicField {
+                key: "end_user".into(),
+                ja: "エンドユーザ名".into(),
+                en: "End user name".into(),
+                required: true,
+                max_chars: 200,
+            }],
+            attachment_max_file_mib: 10,
+            attachment_max_request_mib: 25,
+            renewal_article: 1303,
+        }
+    }
 }
 
 impl Tickets {
-    fn check(&mut self, _c: &mut Checks) {}
+    fn check(&mut self, c: &mut Checks) {
+        let unique = |ids: Vec<u32>| {
+            let mut sorted = ids.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            sorted.len() == ids.len()
+        };
+        let labelled = |ja: &str, en: &str| !ja.trim().is_empty() && !en.trim().is_empty();
+        c.require(
+            "tickets.ticket_types",
+            !self.ticket_types.is_empty()
+                && unique(self.ticket_types.iter().map(|t| t.id).collect())
+                && self.ticket_types.iter().all(|t| labelled(&t.ja, &t.en)),
+            "expected at least one type, each with a unique id and ja and en labels".into(),
+        );
+        c.require(
+            "tickets.queues",
+            !self.queues.is_empty()
+                && unique(self.queues.iter().map(|q| q.id).collect())
+                && self.queues.iter().all(|q| labelled(&q.ja, &q.en))
+                && self.queues.iter().all(|q| {
+                    q.agent_address
+                        .as_deref()
+                        .is_none_or(|a| a.parse::<lettre::Address>().is_ok())
+                }),
+            "expected at least one queue, each with a unique id, ja and en labels, and a valid              agent_address if any"
+                .into(),
+        );
+        let mut keys: Vec<&str> = self.dynamic_fields.iter().map(|f| f.key.as_str()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        c.require(
+            "tickets.dynamic_fields",
+            keys.len() == self.dynamic_fields.len()
+                && self.dynamic_fields.iter().all(|f| {
+                    !f.key.is_empty()
+                        && f.key
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                        && labelled(&f.ja, &f.en)
+                        && (1..=10_000).contains(&f.max_chars)
+                }),
+            "expected unique keys of a-z, 0-9 and _, ja and en labels, and max_chars from 1 \
+             to 10000"
+                .into(),
+        );
+        c.range(
+            "tickets.attachment_max_file_mib",
+            self.attachment_max_file_mib,
+            1,
+            1024,
+        );
+        c.range(
+            "tickets.attachment_max_request_mib",
+            self.attachment_max_request_mib,
+            self.attachment_max_file_mib,
+            4096,
+        );
+    }
+
+    pub fn ticket_type(&self, id: u32) -> Option<&Choice> {
+        self.ticket_types.iter().find(|t| t.id == id)
+    }
+
+    pub fn queue(&self, id: u32) -> Option<&Queue> {
+        self.queues.iter().find(|q| q.id == id)
+    }
+
+    pub fn attachment_max_file_bytes(&self) -> u64 {
+        u64::from(self.attachment_max_file_mib) * 1024 * 1024
+    }
+
+    pub fn attachment_max_request_bytes(&self) -> u64 {
+        u64::from(self.attachment_max_request_mib) * 1024 * 1024
+    }
 }
 
 /// The whole configuration of the service.

@@ -9,6 +9,7 @@ mod email;
 mod field_error;
 mod password;
 mod preferences;
+mod ticket;
 mod time_zone;
 mod user_kind;
 
@@ -16,5 +17,6 @@ pub use email::Email;
 pub use field_error::FieldError;
 pub use password::Password;
 pub use preferences::{PageSize, RefreshInterval};
+pub use ticket::{Body, FileName, Priority, Sender, Subject, SystemId, TicketNumber, TicketState};
 pub use time_zone::TimeZone;
 pub use user_kind::UserKind;

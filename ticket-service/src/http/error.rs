@@ -7,7 +7,6 @@
 //! internal errors are logged with tracing and shown only as a generic message.
 
 use super::context::{current_page_context, PageContext};
-use crate::domain::FieldError;
 use crate::error::Error;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -48,12 +47,7 @@ impl IntoResponse for Error {
 
 /// The error's message in the page's language.
 fn message(e: &Error, strings: &kb_builder::theme::Strings) -> String {
-    let (_, body_key) = e.keys();
-    let mut m = FieldError::new(body_key);
-    if let Some(minutes) = e.retry_minutes() {
-        m = m.with("minutes", minutes);
-    }
-    m.translate(strings)
+    e.message().translate(strings)
 }
 
 /// `{"error": code, "code": code, "message": …, "errors": {field: message}}`. `code` is the

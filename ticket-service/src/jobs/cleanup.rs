@@ -1,12 +1,15 @@
 //! Deletes what has expired: sessions (idle or too old), reset tokens (expired or used),
-//! rate-limit counters whose window ended, and sent mail older than a month (kept that long
-//! to answer "did the mail go out?").
+//! rate-limit counters whose window ended, files held for a form nobody sent again within
+//! a day, and sent mail older than a month (kept that long to answer "did the mail go
+//! out?").
 
 use super::{Job, JobFuture};
 use crate::config::Security;
 use crate::error::Result;
-use crate::store::{outbox, resets, sessions, throttle, Db};
+use crate::store::{attachments, outbox, resets, sessions, throttle, Db};
 
+/// Files held for a form that came back with an error are kept this long.
+const KEEP_DRAFT_FILES_SECS: i64 = 24 * 3600;
 /// Sent mail is kept this long.
 const KEEP_SENT_MAIL_SECS: i64 = 30 * 24 * 3600;
 
@@ -33,6 +36,7 @@ impl Cleanup {
             sessions::delete_expired(&self.db, now, self.idle_secs, self.absolute_secs).await?;
         deleted += resets::delete_expired(&self.db, now).await?;
         deleted += throttle::delete_expired(&self.db, now, self.window_secs).await?;
+        deleted += attachments::delete_drafts_before(&self.db, now - KEEP_DRAFT_FILES_SECS).await?;
         deleted += outbox::delete_sent_before(&self.db, now - KEEP_SENT_MAIL_SECS).await?;
         Ok(deleted as usize)
     }

@@ -23,11 +23,14 @@
 //! connection or an open [`Tx`]), so a service can put several steps — a ticket, its
 //! history entry, the mail it causes — into one transaction. Stand-alone reads take `&Db`.
 
+pub mod articles;
+pub mod attachments;
 pub mod companies;
 pub mod outbox;
 pub mod resets;
 pub mod sessions;
 pub mod throttle;
+pub mod tickets;
 pub mod users;
 
 /// A database connection of either backend: a pooled one or the inside of a [`Tx`].

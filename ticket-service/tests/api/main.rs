@@ -11,3 +11,4 @@ mod search;
 mod sessions;
 mod settings;
 mod throttle;
+mod ticket_service;
