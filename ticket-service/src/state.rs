@@ -13,8 +13,9 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::mail::Mail;
 use crate::search::SearchIndexes;
-use crate::store::Db;
+use crate::store::{secrets, Db};
 use crate::tickets::Tickets;
+use crate::token::{random_token, FormKey};
 use anyhow::Context as _;
 use kb_builder::theme::Theme;
 use std::sync::Arc;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub db: Db,
     pub theme: Arc<Theme>,
     pub clock: Clock,
+    /// Signs the CSRF tokens of anonymous forms.
+    pub form_key: FormKey,
     pub sessions: Sessions,
     pub logins: Logins,
     pub resets: Resets,
@@ -35,6 +38,9 @@ pub struct AppState {
     pub mail: Mail,
     /// The knowledge base's search indexes (reopened after each rebuild of the site).
     pub search: Arc<SearchIndexes>,
+    /// Turns to read a request body with files (each may hold up to the request limit in
+    /// memory).
+    pub uploads: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -46,11 +52,20 @@ impl AppState {
         )
         .await?;
         db.migrate().await?;
-        AppState::assemble(config, db, Clock::default())
+        let clock = Clock::default();
+        let secret = secrets::get_or_create(&db, "form_key", &random_token(), clock.now())
+            .await
+            .context("reading the installation's form key")?;
+        AppState::assemble(config, db, clock, FormKey::from_secret(&secret))
     }
 
     /// Builds the services on an already connected database.
-    pub fn assemble(config: Config, db: Db, clock: Clock) -> anyhow::Result<AppState> {
+    pub fn assemble(
+        config: Config,
+        db: Db,
+        clock: Clock,
+        form_key: FormKey,
+    ) -> anyhow::Result<AppState> {
         let theme =
             Arc::new(Theme::load(&config.server.theme_dir).with_context(|| {
                 format!("loading the theme {}", config.server.theme_dir.display())
@@ -83,12 +98,14 @@ impl AppState {
             config.tickets.system_time_zone,
         );
         let tickets = Tickets::new(db.clone(), clock.clone(), config.tickets.clone());
+        let config_uploads = config.tickets.max_concurrent_uploads;
         let search = Arc::new(SearchIndexes::open(&config.server.site_dir));
         Ok(AppState {
             config: Arc::new(config),
             db,
             theme,
             clock,
+            form_key,
             sessions,
             logins,
             resets,
@@ -96,6 +113,7 @@ impl AppState {
             tickets,
             mail,
             search,
+            uploads: Arc::new(tokio::sync::Semaphore::new(config_uploads as usize)),
         })
     }
 }

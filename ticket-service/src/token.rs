@@ -37,9 +37,61 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// Signs the nonces of anonymous forms (login, forgot, reset): the form's CSRF token is the
+/// HMAC-SHA256 of a random nonce kept in a cookie, under a key every instance shares. A
+/// request is genuine when its form token is the signature of its cookie's nonce; forging
+/// one needs the key. No row is written when such a form is shown.
+#[derive(Clone)]
+pub struct FormKey(std::sync::Arc<Vec<u8>>);
+
+impl std::fmt::Debug for FormKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FormKey(<redacted>)")
+    }
+}
+
+impl FormKey {
+    /// A key from the installation's stored secret (base64url text).
+    pub fn from_secret(secret: &str) -> FormKey {
+        FormKey(std::sync::Arc::new(secret.as_bytes().to_vec()))
+    }
+
+    /// The form token that belongs to `nonce`.
+    pub fn sign(&self, nonce: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
+        mac.update(b"madoguchi-form-csrf:");
+        mac.update(nonce.as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    /// Whether `token` is the signature of `nonce` (compared in constant time).
+    pub fn verify(&self, nonce: &str, token: &str) -> bool {
+        is_token_shaped(nonce) && constant_time_eq(&self.sign(nonce), token)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn form_tokens_are_signatures_of_their_nonce() {
+        let key = FormKey::from_secret("k1");
+        let nonce = random_token();
+        let token = key.sign(&nonce);
+        assert!(key.verify(&nonce, &token));
+        assert!(!key.verify(&random_token(), &token), "another nonce");
+        assert!(
+            !FormKey::from_secret("k2").verify(&nonce, &token),
+            "another key"
+        );
+        assert!(
+            !key.verify("short", &key.sign("short")),
+            "nonces are random tokens"
+        );
+    }
 
     #[test]
     fn tokens_are_random_and_shaped() {

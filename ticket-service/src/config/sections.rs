@@ -34,6 +34,9 @@ pub struct Server {
     /// comma-separated list.
     #[serde(deserialize_with = "super::list_or_commas")]
     pub trusted_proxies: Vec<IpAddr>,
+    /// Largest body of a form without files, in KiB; larger ones get 413 (forms with
+    /// files have `[tickets] attachment_max_request_mib`).
+    pub max_form_kib: u32,
 }
 
 impl Default for Server {
@@ -44,6 +47,7 @@ impl Default for Server {
             site_dir: "site".into(),
             theme_dir: kb_builder::theme::default_dir(),
             trusted_proxies: Vec::new(),
+            max_form_kib: 1024,
         }
     }
 }
@@ -72,6 +76,12 @@ impl Server {
         if self.theme_dir.as_os_str().is_empty() {
             self.theme_dir = kb_builder::theme::default_dir();
         }
+        c.range("server.max_form_kib", self.max_form_kib, 16, 64 * 1024);
+    }
+
+    /// The body limit of forms without files, in bytes.
+    pub fn max_form_bytes(&self) -> u64 {
+        u64::from(self.max_form_kib) * 1024
     }
 
     /// Whether cookies must be `Secure`.
@@ -372,6 +382,8 @@ pub struct Tickets {
     pub attachment_max_file_mib: u32,
     /// Largest upload (all files and fields of one form), in MiB.
     pub attachment_max_request_mib: u32,
+    /// Uploads read at once; each may hold `attachment_max_request_mib` in memory.
+    pub max_concurrent_uploads: u32,
     /// The FAQ number of the article on renewing a maintenance contract, linked for
     /// customers whose contract has ended.
     pub renewal_article: u32,
@@ -427,6 +439,7 @@ impl Default for Tickets {
             }],
             attachment_max_file_mib: 10,
             attachment_max_request_mib: 25,
+            max_concurrent_uploads: 4,
             renewal_article: 1303,
         }
     }
@@ -490,6 +503,12 @@ impl Tickets {
             self.attachment_max_request_mib,
             self.attachment_max_file_mib,
             4096,
+        );
+        c.range(
+            "tickets.max_concurrent_uploads",
+            self.max_concurrent_uploads,
+            1,
+            1024,
         );
     }
 

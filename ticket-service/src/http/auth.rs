@@ -1,8 +1,8 @@
 //! Login, logout, "forgot password" and password reset pages.
 //!
-//! The anonymous forms run on a pre-session (see `http::csrf`): showing a form creates
-//! one if the visitor has none, and its token goes into the form. Logging in ends the
-//! pre-session and starts a new session, so the session id always changes at login.
+//! The anonymous forms carry a signed token (see `http::csrf`): showing one writes nothing
+//! to the database. Logging in ends any session the browser had and starts a new one, so
+//! the session id always changes at login.
 
 use super::context::Ctx;
 use super::cookies;
@@ -32,22 +32,16 @@ pub fn router() -> Router<AppState> {
         .route("/reset/{token}", get(reset_form).post(reset))
 }
 
-/// The session of the request, or a new anonymous one (with its Set-Cookie).
-async fn pre_session(
-    state: &AppState,
-    ctx: &Ctx,
-) -> crate::error::Result<(String, Vec<(HeaderName, HeaderValue)>)> {
-    if let Some(s) = &ctx.session {
-        return Ok((s.csrf_token.clone(), Vec::new()));
-    }
-    let started = state.sessions.start(None).await?;
-    Ok((
-        started.session.csrf_token,
-        vec![(
-            header::SET_COOKIE,
-            cookies::set_session(&state.config.server, &started.cookie_value),
-        )],
-    ))
+/// The CSRF token of an anonymous form on this page, with the `Set-Cookie` of its nonce
+/// when the visitor has none yet.
+fn pre_session(state: &AppState, ctx: &Ctx) -> (String, Vec<(HeaderName, HeaderValue)>) {
+    let (token, cookie) = super::csrf::form_token(state, ctx);
+    (
+        token,
+        cookie
+            .map(|c| vec![(header::SET_COOKIE, c)])
+            .unwrap_or_default(),
+    )
 }
 
 fn with_headers(
@@ -77,7 +71,7 @@ pub async fn login_form(
     if ctx.user.is_some() {
         return Ok(see_other(safe_next(&q.next), Vec::new()));
     }
-    let (csrf, headers) = pre_session(&state, &ctx).await?;
+    let (csrf, headers) = pre_session(&state, &ctx);
     let page = render_login(&ctx, &csrf, "", safe_next(&q.next), None)?;
     Ok(with_headers(StatusCode::OK, headers, page))
 }
@@ -133,11 +127,7 @@ pub async fn login(
             ))
         }
         Err(Error::InvalidCredentials) => {
-            let csrf = ctx
-                .session
-                .as_ref()
-                .map(|s| s.csrf_token.clone())
-                .unwrap_or_default();
+            let (csrf, _) = pre_session(&state, &ctx);
             let page = render_login(
                 &ctx,
                 &csrf,
@@ -178,7 +168,7 @@ pub async fn forgot_form(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> crate::error::Result<Response> {
-    let (csrf, headers) = pre_session(&state, &ctx).await?;
+    let (csrf, headers) = pre_session(&state, &ctx);
     let mut tc = tera::Context::new();
     tc.insert("csrf", &csrf);
     tc.insert("sent", &false);
@@ -207,7 +197,7 @@ pub async fn forgot(
     }
     tokio::time::sleep_until(answer_at).await;
     let mut tc = tera::Context::new();
-    tc.insert("csrf", &ctx.session.as_ref().map(|s| s.csrf_token.clone()));
+    tc.insert("csrf", &pre_session(&state, &ctx).0);
     tc.insert("sent", &true);
     Ok(ctx
         .render("service/forgot.html", "svc_forgot_title", tc)?
@@ -224,7 +214,7 @@ pub async fn reset_form(
     if state.resets.check(&token).await?.is_none() {
         return invalid_link(&ctx);
     }
-    let (csrf, headers) = pre_session(&state, &ctx).await?;
+    let (csrf, headers) = pre_session(&state, &ctx);
     let page = render_reset(&ctx, &csrf, &token, &BTreeMap::new())?;
     Ok(with_headers(StatusCode::OK, headers, page))
 }
@@ -289,11 +279,7 @@ pub async fn reset(
         );
     }
     let (Some(password), true) = (password, errors.is_empty()) else {
-        let csrf = ctx
-            .session
-            .as_ref()
-            .map(|s| s.csrf_token.clone())
-            .unwrap_or_default();
+        let (csrf, _) = pre_session(&state, &ctx);
         let page = render_reset(&ctx, &csrf, &token, &errors)?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };

@@ -100,6 +100,8 @@ pub fn current_page_context() -> Option<Arc<PageContext>> {
 pub struct Ctx {
     pub lang: Language,
     pub session: Option<Session>,
+    /// An anonymous visitor's form nonce (see `http::csrf`).
+    pub form_nonce: Option<String>,
     pub user: Option<User>,
     pub client_ip: IpAddr,
     pub page: Arc<PageContext>,
@@ -235,9 +237,11 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         session.as_ref().map(|s| s.csrf_token.clone()),
     );
     let anonymous = user.is_none();
+    let form_nonce = super::csrf::form_nonce(req.headers());
     req.extensions_mut().insert(Ctx {
         lang,
         session,
+        form_nonce,
         user,
         client_ip,
         page: Arc::clone(&page),

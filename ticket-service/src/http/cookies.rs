@@ -10,6 +10,9 @@ pub const SESSION: &str = "mdg_session";
 /// Remembers an anonymous visitor's language choice.
 pub const LANG: &str = "lang";
 
+/// The nonce an anonymous visitor's forms are signed for (see `http::csrf`).
+pub const FORM: &str = "mdg_form";
+
 /// The value of one cookie of the request.
 pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -48,4 +51,14 @@ pub fn clear_session(server: &Server) -> HeaderValue {
         secure(server)
     ))
     .expect("a constant header value")
+}
+
+/// `Set-Cookie` of an anonymous visitor's form nonce: `HttpOnly`, `SameSite=Strict` (no
+/// other site ever needs to send it), for the browser session.
+pub fn set_form_nonce(server: &Server, nonce: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{FORM}={nonce}; HttpOnly; SameSite=Strict; Path=/{}",
+        secure(server)
+    ))
+    .expect("a base64url token is a valid header value")
 }

@@ -21,9 +21,10 @@ pub mod home;
 pub mod kb;
 pub mod search;
 pub mod settings;
+pub mod upload;
 
 use crate::state::AppState;
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -49,7 +50,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/{*rest}", any(not_found))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
+            csrf::origin_guard,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
             context::middleware,
+        ))
+        .layer(DefaultBodyLimit::max(
+            usize::try_from(state.config.server.max_form_bytes()).unwrap_or(usize::MAX),
         ));
     Router::new()
         .merge(health::router())

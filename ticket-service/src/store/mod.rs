@@ -28,6 +28,7 @@ pub mod attachments;
 pub mod companies;
 pub mod outbox;
 pub mod resets;
+pub mod secrets;
 pub mod sessions;
 pub mod throttle;
 pub mod tickets;
