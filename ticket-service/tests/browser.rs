@@ -41,11 +41,11 @@ fn the_demo_works_in_a_real_browser() {
     let e2e = root.join("tests/e2e");
     assert!(
         e2e.join("node_modules/playwright-core").is_dir(),
-        "run `npm ci --prefix tests/e2e` first (Playwright for the browser test)"
+        "Playwright is missing in tests/e2e/node_modules: run tests/run (it runs npm ci there)"
     );
     assert!(
         Path::new("/usr/bin/chromium").exists(),
-        "install Debian's chromium: apt-get install chromium"
+        "/usr/bin/chromium is missing: run tests/run, which installs Debian's chromium"
     );
 
     // The demo writes data/ and site/ into its working directory: give it its own.
@@ -120,7 +120,9 @@ fn the_demo_works_in_a_real_browser() {
     if let Ok(shots) = std::env::var("MADOGUCHI_E2E_SHOTS") {
         node.env("MADOGUCHI_SHOTS", shots);
     }
-    let out = node.output().expect("run node (is Node.js installed?)");
+    let out = node
+        .output()
+        .expect("node is not installed: run tests/run, which installs it");
     let report = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

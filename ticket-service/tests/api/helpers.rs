@@ -94,7 +94,7 @@ async fn spawn(backend: Backend, real_kb: bool, tweak: impl FnOnce(&mut Config))
             );
             let mut conn = sqlx::PgConnection::connect(&admin)
                 .await
-                .expect("PostgreSQL reachable");
+                .expect("no PostgreSQL answers (MADOGUCHI_TEST_PG_URL or 127.0.0.1:5432): tests/run starts one");
             sqlx::query(&format!("CREATE DATABASE {name}"))
                 .execute(&mut conn)
                 .await
