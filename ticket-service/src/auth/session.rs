@@ -1,6 +1,5 @@
 //! Sessions, from start to end. The cookie holds 256 random bits (base64url); the database
-//! holds only their SHA-256, the user (or none, for an anonymous pre-session), the CSRF
-//! token and two timestamps. A session ends after `session_idle` without a request or
+//! holds only their SHA-256, the user, the CSRF token and two timestamps. A session ends after `session_idle` without a request or
 //! `session_absolute` after it began, whichever comes first. A login always starts a new
 //! session and ends the one before ([`Sessions::rotate`]), so a session id planted before
 //! login is worthless. Every path that starts or ends a session goes through here.
@@ -49,8 +48,10 @@ impl Sessions {
         }
     }
 
-    /// Starts a session for `user_id`, or an anonymous one.
-    pub async fn start(&self, user_id: Option<i64>) -> Result<Started> {
+    /// Starts a session for `user_id`. (Anonymous visitors get no session: their forms
+    /// carry signed tokens, see `http::csrf`.)
+    pub async fn start(&self, user_id: i64) -> Result<Started> {
+        let user_id = Some(user_id);
         let id = crate::token::random_token();
         let now = self.clock.now();
         let row = sessions::SessionRow {
@@ -77,7 +78,7 @@ impl Sessions {
         if let Some(old) = old {
             self.end(old).await?;
         }
-        let started = self.start(Some(user_id)).await?;
+        let started = self.start(user_id).await?;
         tracing::info!(user_id, "session started");
         Ok(started)
     }

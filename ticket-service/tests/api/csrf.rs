@@ -97,4 +97,89 @@ async fn posts_without_a_valid_token_are_refused(backend: Backend) {
     assert_eq!(r.status(), 403);
 }
 
-crate::both_backends!(posts_without_a_valid_token_are_refused);
+async fn cross_site_requests_are_refused_even_with_a_valid_token(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.add_customer("csrf@example.com", "Csrf").await;
+    let client = app.logged_in("csrf@example.com", PASSWORD).await;
+    let csrf = app.csrf(&client, "/settings").await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("language", "en"),
+        ("time_zone", "UTC"),
+        ("refresh", "5"),
+        ("page_size", "50"),
+    ];
+    for (name, value) in [
+        ("origin", "https://evil.example"),
+        ("origin", "null"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
+        let r = client
+            .post(app.url("/settings/preferences"))
+            .header(name, value)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{name}: {value}");
+    }
+    assert_eq!(
+        app.user("csrf@example.com").await.time_zone.name(),
+        "Asia/Tokyo"
+    );
+    // The same request from our own pages goes through.
+    let r = client
+        .post(app.url("/settings/preferences"))
+        .header("origin", BASE_URL)
+        .header("sec-fetch-site", "same-origin")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.user("csrf@example.com").await.time_zone.name(), "UTC");
+}
+
+async fn anonymous_form_views_write_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for page in ["/login", "/forgot", "/login?next=/home"] {
+        for _ in 0..20 {
+            let client = app.client();
+            let r = app.get(&client, page).await;
+            assert_eq!(r.status(), 200);
+            assert!(csrf_from(&r.text().await.unwrap()).is_some());
+        }
+    }
+    let rows = ticket_service::store::sessions::count_all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0, "a flood of form views is not a flood of writes");
+}
+
+async fn oversized_form_bodies_get_413(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.client();
+    let csrf = app.csrf(&client, "/login").await;
+    let big = "x".repeat(3 * 1024 * 1024);
+    let r = app
+        .post_form(
+            &client,
+            "/login",
+            &[
+                ("csrf", csrf.as_str()),
+                ("email", big.as_str()),
+                ("password", "p"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 413);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("1 MiB"), "{html}");
+}
+
+crate::both_backends!(
+    cross_site_requests_are_refused_even_with_a_valid_token,
+    anonymous_form_views_write_nothing,
+    oversized_form_bodies_get_413,
+    posts_without_a_valid_token_are_refused
+);

@@ -67,9 +67,20 @@ async fn login_and_logout(backend: Backend) {
 async fn session_id_changes_at_login(backend: Backend) {
     let app = spawn_app(backend).await;
     app.add_customer("fix@example.com", "Fixation").await;
+    // An attacker plants a session id in the victim's browser before the login (anonymous
+    // visitors get no session, so the planted id is one the attacker chose).
+    let before = ticket_service::token::random_token();
     let client = app.client();
-    let r = app.get(&client, "/login").await;
-    let before = session_cookie(r.headers()).expect("pre-session cookie");
+    let r = client
+        .get(app.url("/login"))
+        .header("cookie", format!("mdg_session={before}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        session_cookie(r.headers()).is_none(),
+        "no session before login"
+    );
     let csrf = csrf_from(&r.text().await.unwrap()).unwrap();
     let r = app
         .post_form(
