@@ -10,6 +10,9 @@
 //! Each resource module has its own `router()`; this module merges them and owns the
 //! middleware. `error` is the one place a service error becomes a response.
 
+pub mod agent;
+pub mod api;
+pub mod attachments;
 pub mod auth;
 pub mod context;
 pub mod cookies;
@@ -21,6 +24,7 @@ pub mod home;
 pub mod kb;
 pub mod search;
 pub mod settings;
+pub mod tickets;
 pub mod upload;
 
 use crate::state::AppState;
@@ -45,6 +49,10 @@ pub fn router(state: AppState) -> Router {
         .merge(home::router())
         .merge(settings::router())
         .merge(search::router())
+        .merge(tickets::router())
+        .merge(agent::router())
+        .merge(attachments::router())
+        .merge(api::router())
         .merge(kb::editions_router())
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found))

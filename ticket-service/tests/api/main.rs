@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod api_v1;
 mod csrf;
 mod editions;
 mod jobs;
@@ -12,3 +13,5 @@ mod sessions;
 mod settings;
 mod throttle;
 mod ticket_service;
+mod tickets_agent;
+mod tickets_customer;
