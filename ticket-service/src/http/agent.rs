@@ -3,6 +3,6 @@
 use crate::state::AppState;
 use axum::Router;
 
-pub fn router() -> Router<AppState> {
+pub fn router(_state: &AppState) -> Router<AppState> {
     Router::new()
 }

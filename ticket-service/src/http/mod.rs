@@ -26,6 +26,7 @@ pub mod search;
 pub mod settings;
 pub mod tickets;
 pub mod upload;
+pub mod view;
 
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -49,10 +50,10 @@ pub fn router(state: AppState) -> Router {
         .merge(home::router())
         .merge(settings::router())
         .merge(search::router())
-        .merge(tickets::router())
-        .merge(agent::router())
-        .merge(attachments::router())
-        .merge(api::router())
+        .merge(tickets::router(&state))
+        .merge(agent::router(&state))
+        .merge(attachments::router(&state))
+        .merge(api::router(&state))
         .merge(kb::editions_router())
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found))
