@@ -5,8 +5,9 @@
 use crate::config::Config;
 use crate::jobs::cleanup::Cleanup;
 use crate::jobs::delivery::{Delivery, RetryPolicy};
+use crate::jobs::lifecycle::TimedChanges;
 use crate::jobs::Runner;
-use crate::mail::transport::{FileTransport, Transport};
+use crate::mail::transport::{self, Transport};
 use crate::state::AppState;
 use anyhow::Context as _;
 use std::net::SocketAddr;
@@ -18,6 +19,8 @@ use tokio::net::TcpListener;
 const CLEANUP_EVERY: Duration = Duration::from_secs(600);
 /// How often the delivery job looks for due mail (it also wakes when mail is enqueued).
 const DELIVERY_EVERY: Duration = Duration::from_secs(5);
+/// How often the timed ticket state changes are looked for.
+const LIFECYCLE_EVERY: Duration = Duration::from_secs(60);
 
 /// The bound, ready-to-run web application.
 pub struct Application {
@@ -36,7 +39,7 @@ impl Application {
 
     /// Binds `server.listen` for a prepared state; mail goes to the configured transport.
     pub async fn with_state(state: AppState) -> anyhow::Result<Application> {
-        let transport = Arc::new(FileTransport::new(&state.config.mail.mail_dir)?);
+        let transport = transport::from_settings(&state.config.mail)?;
         let listen = state.config.server.listen;
         let listener = TcpListener::bind(listen)
             .await
@@ -80,6 +83,11 @@ impl Application {
                 ),
                 DELIVERY_EVERY,
                 Some(state.mail.wake_signal()),
+            )
+            .add(
+                TimedChanges::new(state.tickets.clone()),
+                LIFECYCLE_EVERY,
+                None,
             )
     }
 

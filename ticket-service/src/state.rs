@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::mail::Mail;
 use crate::search::SearchIndexes;
 use crate::store::{secrets, Db};
+use crate::tickets::notify::Notifier;
 use crate::tickets::Tickets;
 use crate::token::{random_token, FormKey};
 use anyhow::Context as _;
@@ -97,7 +98,16 @@ impl AppState {
             sessions.clone(),
             config.tickets.system_time_zone,
         );
-        let tickets = Tickets::new(db.clone(), clock.clone(), config.tickets.clone());
+        let ticket_settings = Arc::new(config.tickets.clone());
+        let notifier = Notifier::new(
+            db.clone(),
+            Arc::clone(&theme),
+            mail.clone(),
+            config.server.base_url.clone(),
+            Arc::clone(&ticket_settings),
+            config.mail.clone(),
+        );
+        let tickets = Tickets::new(db.clone(), clock.clone(), ticket_settings, notifier);
         let config_uploads = config.tickets.max_concurrent_uploads;
         let search = Arc::new(SearchIndexes::open(&config.server.site_dir));
         Ok(AppState {

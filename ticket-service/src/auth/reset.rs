@@ -120,9 +120,10 @@ impl Resets {
                     to: user.email.clone(),
                     to_name: user.display_name.clone(),
                     language: user.language,
-                    subject_key: "mail_reset_subject",
+                    subject: crate::domain::FieldError::new("mail_reset_subject"),
                     template: "password_reset",
                     values,
+                    thread: None,
                 },
             )
             .await?;

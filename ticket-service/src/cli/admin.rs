@@ -2,6 +2,10 @@
 //! terminal. Generated passwords are printed once.
 
 use crate::domain::{Email, Password, UserKind};
+use crate::jobs::cleanup::Cleanup;
+use crate::jobs::delivery::{Delivery, RetryPolicy};
+use crate::jobs::lifecycle::TimedChanges;
+use crate::mail::transport;
 use crate::state::AppState;
 use crate::store::outbox;
 use anyhow::{bail, Context as _};
@@ -48,11 +52,28 @@ pub enum AdminCommand {
     },
     /// Lists users.
     ListUsers,
+    /// Runs one pass of a background job now and prints what it did (the service runs
+    /// them by itself; this is for catching up by hand, cron-less setups and tests).
+    RunJob {
+        #[arg(value_enum)]
+        job: JobName,
+    },
     /// The mail outbox: lists messages not sent yet (pending or failed), or retries them.
     Outbox {
         #[command(subcommand)]
         command: Option<OutboxCommand>,
     },
+}
+
+/// The background jobs `run-job` can run.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum JobName {
+    /// Delete expired sessions, tokens, counters, held files and old sent mail.
+    Cleanup,
+    /// Send the outbox's due mail.
+    Delivery,
+    /// Move tickets that waited too long for their customer.
+    Lifecycle,
 }
 
 #[derive(Debug, Subcommand)]
@@ -240,6 +261,32 @@ pub async fn run(state: &AppState, command: &AdminCommand) -> anyhow::Result<()>
                     company
                 );
             }
+        }
+        AdminCommand::RunJob { job } => {
+            let now = state.clock.now();
+            let done = match job {
+                JobName::Cleanup => {
+                    Cleanup::new(state.db.clone(), &state.config.security)
+                        .run_once(now)
+                        .await?
+                }
+                JobName::Delivery => {
+                    Delivery::new(
+                        state.db.clone(),
+                        transport::from_settings(&state.config.mail)?,
+                        state.mail.from().clone(),
+                        RetryPolicy::of(&state.config.mail),
+                    )
+                    .run_once(now)
+                    .await?
+                }
+                JobName::Lifecycle => {
+                    TimedChanges::new(state.tickets.clone())
+                        .run_once(now)
+                        .await?
+                }
+            };
+            println!("{job:?}: {done} done");
         }
         AdminCommand::Outbox { command } => match command {
             None | Some(OutboxCommand::List { all: false }) => print_outbox(

@@ -18,7 +18,7 @@
 mod sections;
 
 pub use sections::{
-    Choice, Config, Database, DynamicField, Mail, Queue, Security, Server, Tickets,
+    Choice, Config, Database, DynamicField, Mail, Queue, Security, Server, SmtpTls, Tickets,
     ARGON2_MIN_ITERATIONS, ARGON2_MIN_MEMORY_KIB, ARGON2_MIN_PARALLELISM,
 };
 

@@ -264,6 +264,21 @@ impl Security {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Mail {
+    /// The SMTP server mail goes through; empty means no SMTP: every message is written as
+    /// an `.eml` file into `mail_dir` instead (development, the demo, a pickup folder).
+    pub smtp_host: String,
+    /// 0 means the usual port of `smtp_tls`: 25 for `none`, 587 for `starttls`, 465 for
+    /// `tls`.
+    pub smtp_port: u32,
+    /// `none` (plain, for a relay on localhost), `starttls` (upgrade on the submission
+    /// port) or `tls` (implicit TLS). Certificates are checked against the system's CAs.
+    pub smtp_tls: SmtpTls,
+    /// The SMTP login, if the server wants one.
+    pub smtp_user: String,
+    /// Never printed.
+    pub smtp_password: Secret,
+    /// How long one SMTP conversation may take.
+    pub smtp_timeout_seconds: u32,
     /// The file transport writes one `.eml` file per message here.
     pub mail_dir: PathBuf,
     /// The `From:` of mail the service sends.
@@ -276,16 +291,48 @@ pub struct Mail {
     /// After this many attempts a message is marked failed (`admin outbox retry` sends it
     /// again).
     pub mail_max_attempts: u32,
+    /// The signature under every ticket mail, by language.
+    pub mail_signature_ja: String,
+    pub mail_signature_en: String,
+    /// The support hours quoted in ticket mail, by language.
+    pub support_hours_ja: String,
+    pub support_hours_en: String,
+    /// Whether a customer's colleagues (the company's other contacts) get the mail about
+    /// their company's tickets too, or only the customer who opened the ticket.
+    pub notify_company_contacts: bool,
+    /// The language of the mail to the queues' agent addresses.
+    pub agent_mail_language: kb_builder::Language,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
 }
 
 impl Default for Mail {
     fn default() -> Self {
         Mail {
+            smtp_host: String::new(),
+            smtp_port: 0,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_user: String::new(),
+            smtp_password: Secret::default(),
+            smtp_timeout_seconds: 30,
             mail_dir: "data/mail".into(),
             mail_from: "Madoguchi <support@example.com>".into(),
             mail_retry_first_seconds: 5,
             mail_retry_max_minutes: 60,
             mail_max_attempts: 50,
+            mail_signature_ja: "サポート窓口".into(),
+            mail_signature_en: "Support desk".into(),
+            support_hours_ja: "平日 9:00〜17:30（土日祝日・年末年始を除く）".into(),
+            support_hours_en: "Weekdays 9:00–17:30 JST (except Japanese public holidays)".into(),
+            notify_company_contacts: false,
+            agent_mail_language: kb_builder::Language::Ja,
         }
     }
 }
@@ -318,6 +365,33 @@ impl Mail {
             24 * 60,
         );
         c.range("mail.mail_max_attempts", self.mail_max_attempts, 1, 10_000);
+        c.range("mail.smtp_port", self.smtp_port, 0, 65_535);
+        c.range(
+            "mail.smtp_timeout_seconds",
+            self.smtp_timeout_seconds,
+            1,
+            600,
+        );
+        c.require(
+            "mail.smtp_host",
+            !self.smtp_host.contains(char::is_whitespace),
+            format!("expected a host name or address, got {:?}", self.smtp_host),
+        );
+        c.require(
+            "mail.smtp_user",
+            self.smtp_user.is_empty() || !self.smtp_password.expose().is_empty(),
+            "smtp_user is set, so smtp_password must be too".into(),
+        );
+    }
+
+    /// The SMTP port in use.
+    pub fn smtp_port(&self) -> u16 {
+        match (self.smtp_port, self.smtp_tls) {
+            (0, SmtpTls::None) => 25,
+            (0, SmtpTls::Starttls) => 587,
+            (0, SmtpTls::Tls) => 465,
+            (p, _) => u16::try_from(p).unwrap_or(587),
+        }
     }
 }
 
@@ -387,6 +461,11 @@ pub struct Tickets {
     /// The FAQ number of the article on renewing a maintenance contract, linked for
     /// customers whose contract has ended.
     pub renewal_article: u32,
+    /// A ticket in カスタマー確認中 (awaiting customer) with no customer reply for this many
+    /// days moves to クローズ確認中 (pending close).
+    pub awaiting_customer_days: u32,
+    /// A ticket in クローズ確認中 with no customer reply for this many days moves to 完了.
+    pub pending_close_days: u32,
 }
 
 impl Default for Tickets {
@@ -441,6 +520,8 @@ impl Default for Tickets {
             attachment_max_request_mib: 25,
             max_concurrent_uploads: 4,
             renewal_article: 1303,
+            awaiting_customer_days: 14,
+            pending_close_days: 7,
         }
     }
 }
@@ -503,6 +584,18 @@ impl Tickets {
             self.attachment_max_request_mib,
             self.attachment_max_file_mib,
             4096,
+        );
+        c.range(
+            "tickets.awaiting_customer_days",
+            self.awaiting_customer_days,
+            1,
+            365,
+        );
+        c.range(
+            "tickets.pending_close_days",
+            self.pending_close_days,
+            1,
+            365,
         );
         c.range(
             "tickets.max_concurrent_uploads",

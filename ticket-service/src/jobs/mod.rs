@@ -10,10 +10,12 @@
 //! thing twice.
 //!
 //! - [`cleanup`]: deletes expired sessions, reset tokens, rate-limit counters, old mail;
-//! - [`delivery`]: sends the outbox's due messages, with retries and backoff.
+//! - [`delivery`]: sends the outbox's due messages, with retries and backoff;
+//! - [`lifecycle`]: moves tickets that waited too long for their customer.
 
 pub mod cleanup;
 pub mod delivery;
+pub mod lifecycle;
 
 use crate::clock::Clock;
 use crate::error::Result;

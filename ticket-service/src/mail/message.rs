@@ -10,7 +10,8 @@ use lettre::message::{Body, Mailbox, Message};
 /// Builds the message of an outbox row, with the Message-ID it was given when enqueued.
 pub fn build(from: &Mailbox, m: &Stored) -> anyhow::Result<Message> {
     let address: lettre::Address = m.recipient.parse().context("recipient address")?;
-    let to = Mailbox::new(Some(m.recipient_name.clone()), address);
+    let name = (!m.recipient_name.is_empty()).then(|| m.recipient_name.clone());
+    let to = Mailbox::new(name, address);
     let body = Body::new_with_encoding(m.body.clone(), ContentTransferEncoding::Base64)
         .map_err(|_| anyhow::anyhow!("cannot encode the mail body"))?;
     let mut builder = Message::builder()

@@ -12,7 +12,7 @@ pub mod message;
 pub mod transport;
 
 use crate::clock::Clock;
-use crate::domain::Email;
+use crate::domain::{Email, FieldError};
 use crate::error::Result;
 use crate::store::{outbox, Conn};
 use anyhow::Context as _;
@@ -26,14 +26,29 @@ use tokio::sync::Notify;
 #[derive(Debug, Clone)]
 pub struct Letter {
     pub to: Email,
+    /// The recipient's name; empty for an address without one (a queue's agents).
     pub to_name: String,
     pub language: Language,
-    /// The i18n key of the subject line.
-    pub subject_key: &'static str,
+    /// The subject line: an i18n key and the values of its `{placeholders}` (the shape of
+    /// a field's message, hence the type).
+    pub subject: FieldError,
     /// `service/mail/<template>.txt` in the theme.
     pub template: &'static str,
     /// The template's values; the UI strings (`t`), `name` and `site_title` are added.
     pub values: tera::Context,
+    /// The conversation this message belongs to (a ticket): its id goes into
+    /// `In-Reply-To` and `References`, so mail clients thread the messages of a ticket.
+    pub thread: Option<String>,
+}
+
+/// Text for a header: control characters (CR and LF above all) removed, so nothing a user
+/// typed can end a header line and start another one or add a recipient.
+pub fn header_text(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// Renders letters and writes them to the outbox.
@@ -96,22 +111,25 @@ impl Mail {
             .theme
             .render(&template, &tc)
             .with_context(|| format!("rendering {template}"))?;
-        let subject = strings
-            .get(letter.subject_key)
-            .cloned()
-            .unwrap_or_else(|| letter.subject_key.to_string());
+        let subject = header_text(&letter.subject.translate(&strings));
         let message_id = message::new_message_id(&self.from);
         let row = outbox::NewMessage {
             message_id: message_id.clone(),
             recipient: letter.to.as_str().to_string(),
-            recipient_name: letter.to_name,
+            recipient_name: header_text(&letter.to_name),
             subject,
             body,
-            in_reply_to: None,
-            references: None,
+            in_reply_to: letter.thread.clone(),
+            references: letter.thread,
         };
         outbox::insert(conn, &row, self.clock.now()).await?;
         Ok(message_id)
+    }
+
+    /// The id of the conversation of one ticket, for `In-Reply-To`/`References`:
+    /// `<ticket-NUMBER@domain-of-the-sender>`.
+    pub fn thread_id(&self, ticket_number: &str) -> String {
+        format!("<ticket-{ticket_number}@{}>", self.from.email.domain())
     }
 
     /// Tells the delivery job that committed mail is waiting.

@@ -1,12 +1,18 @@
-//! Transports: how a finished message leaves the service. [`FileTransport`] writes each
-//! message as an RFC 5322 `.eml` file into a folder (development, the demo, a pickup folder
-//! for a local MTA). Only the delivery job calls a transport; everything else enqueues.
+//! Transports: how a finished message leaves the service. [`SmtpTransport`] hands it to an
+//! SMTP server (plain, STARTTLS or implicit TLS, with a login if configured);
+//! [`FileTransport`] writes each message as an RFC 5322 `.eml` file into a folder
+//! (development, the demo, a pickup folder for a local MTA). Only the delivery job calls a
+//! transport; everything else enqueues.
 
+use crate::config::{Mail as Settings, SmtpTls};
 use anyhow::Context as _;
-use lettre::Message;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
 
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>>;
 
@@ -50,5 +56,61 @@ impl Transport for FileTransport {
                 .context("renaming the mail file")?;
             Ok(())
         })
+    }
+}
+
+/// Sends through an SMTP server.
+pub struct SmtpTransport {
+    inner: AsyncSmtpTransport<Tokio1Executor>,
+    host: String,
+}
+
+impl SmtpTransport {
+    /// A transport for the `[mail] smtp_*` settings (which must name a host).
+    pub fn new(settings: &Settings) -> anyhow::Result<SmtpTransport> {
+        let host = settings.smtp_host.trim();
+        let mut builder = match settings.smtp_tls {
+            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
+            SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
+                .with_context(|| format!("SMTP with STARTTLS to {host}"))?,
+            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host)
+                .with_context(|| format!("SMTP over TLS to {host}"))?,
+        };
+        builder = builder
+            .port(settings.smtp_port())
+            .timeout(Some(Duration::from_secs(u64::from(
+                settings.smtp_timeout_seconds,
+            ))));
+        if !settings.smtp_user.is_empty() {
+            builder = builder.credentials(Credentials::new(
+                settings.smtp_user.clone(),
+                settings.smtp_password.expose().to_string(),
+            ));
+        }
+        Ok(SmtpTransport {
+            inner: builder.build(),
+            host: format!("{host}:{}", settings.smtp_port()),
+        })
+    }
+}
+
+impl Transport for SmtpTransport {
+    fn send<'a>(&'a self, message: &'a Message) -> SendFuture<'a> {
+        Box::pin(async move {
+            self.inner
+                .send(message.clone())
+                .await
+                .with_context(|| format!("SMTP server {}", self.host))?;
+            Ok(())
+        })
+    }
+}
+
+/// The transport the settings ask for: SMTP when `smtp_host` is set, else the folder.
+pub fn from_settings(settings: &Settings) -> anyhow::Result<Arc<dyn Transport>> {
+    if settings.smtp_host.trim().is_empty() {
+        Ok(Arc::new(FileTransport::new(&settings.mail_dir)?))
+    } else {
+        Ok(Arc::new(SmtpTransport::new(settings)?))
     }
 }

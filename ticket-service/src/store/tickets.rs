@@ -177,6 +177,25 @@ pub async fn set_state(
     Ok(done.rows_affected() == 1)
 }
 
+/// Ids of tickets waiting for the customer whose time is up: カスタマー確認中 set before
+/// `awaiting_before`, クローズ確認中 set before `pending_before`; longest waiting first.
+pub async fn due_for_timed_change(
+    db: &Db,
+    awaiting_before: i64,
+    pending_before: i64,
+    limit: i64,
+) -> StoreResult<Vec<i64>> {
+    let rows = sqlx::query(
+        "SELECT id FROM tickets WHERE (state = 'awaiting_customer' AND state_changed_at <= $1)          OR (state = 'pending_close' AND state_changed_at <= $2)          ORDER BY state_changed_at, id LIMIT $3",
+    )
+    .bind(awaiting_before)
+    .bind(pending_before)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(|r| Ok(col(r, "id")?)).collect()
+}
+
 /// Records that the ticket changed (a new article) without changing its state.
 pub async fn touch(conn: &mut Conn, id: i64, now: i64) -> StoreResult<()> {
     sqlx::query("UPDATE tickets SET changed_at = $2 WHERE id = $1")

@@ -124,6 +124,17 @@ pub async fn list(db: &Db) -> StoreResult<Vec<User>> {
     rows.iter().map(from_row).collect()
 }
 
+/// The customers of a company (its contacts), by e-mail.
+pub async fn of_company(db: &Db, company_id: i64) -> StoreResult<Vec<User>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM users WHERE company_id = $1 ORDER BY email"
+    ))
+    .bind(company_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 pub async fn update_preferences(db: &Db, id: i64, prefs: &Preferences) -> StoreResult<()> {
     sqlx::query("UPDATE users SET language = $1, time_zone = $2, refresh_minutes = $3, page_size = $4 WHERE id = $5")
         .bind(prefs.language.code())

@@ -44,6 +44,29 @@ pub async fn change_state(
     Ok(())
 }
 
+/// When a ticket that has been in `state` since `since` moves on by itself, and to what:
+/// カスタマー確認中 → クローズ確認中 after `awaiting_customer_days`, クローズ確認中 → 完了 after
+/// `pending_close_days`. A customer's reply moves the ticket out of both (to 対応中), so the
+/// time since the state was set is the time without a reply.
+pub fn timed_change(
+    state: TicketState,
+    since: i64,
+    settings: &crate::config::Tickets,
+) -> Option<(TicketState, i64)> {
+    let day = 24 * 3600;
+    match state {
+        TicketState::AwaitingCustomer => Some((
+            TicketState::PendingClose,
+            since + i64::from(settings.awaiting_customer_days) * day,
+        )),
+        TicketState::PendingClose => Some((
+            TicketState::Closed,
+            since + i64::from(settings.pending_close_days) * day,
+        )),
+        _ => None,
+    }
+}
+
 /// The state a customer's reply leads to: closed if they close it; else a ticket that was
 /// waiting for them goes back to support (対応中), and one support has not answered yet
 /// stays new.

@@ -15,6 +15,7 @@ pub mod access;
 pub mod files;
 pub mod forms;
 pub mod lifecycle;
+pub mod notify;
 
 use crate::clock::Clock;
 use crate::config::Tickets as Settings;
@@ -29,6 +30,7 @@ use crate::store::{companies, Conn, Db};
 pub use access::Viewer;
 use files::Upload;
 use forms::{NewTicket, Reply};
+use notify::{AgentEvent, CustomerUpdate, Notifier};
 use std::sync::Arc;
 
 /// An article of a thread with its files.
@@ -77,18 +79,27 @@ pub struct Tickets {
     db: Db,
     clock: Clock,
     settings: Arc<Settings>,
+    notifier: Notifier,
 }
 
 /// The deepest page a list goes to (an offset costs as much as the rows it skips).
 const MAX_PAGE: u32 = 10_000;
 
 impl Tickets {
-    pub fn new(db: Db, clock: Clock, settings: Settings) -> Tickets {
+    /// `notifier` must have been built on the same `settings`.
+    pub fn new(db: Db, clock: Clock, settings: Arc<Settings>, notifier: Notifier) -> Tickets {
         Tickets {
             db,
             clock,
-            settings: Arc::new(settings),
+            settings,
+            notifier,
         }
+    }
+
+    /// When a ticket waiting for its customer will move on by itself, and to what state
+    /// (for the ticket pages: "2025-12-03 に自動的にクローズ確認中になります").
+    pub fn timed_change(&self, ticket: &Ticket) -> Option<(TicketState, i64)> {
+        self.notifier.timed_change(ticket)
     }
 
     /// The `[tickets]` settings: types, queues, dynamic fields, limits.
@@ -285,6 +296,10 @@ impl Tickets {
             ),
             None => None,
         };
+        let company_name = companies::by_id(&self.db, company_id)
+            .await?
+            .map(|c| c.name)
+            .unwrap_or_default();
         let now = self.clock.now();
         let day = self.clock.today(self.settings.system_time_zone);
         let mut tx = self.db.begin().await?;
@@ -332,6 +347,36 @@ impl Tickets {
             now,
         )
         .await?;
+        // The row is not visible outside this transaction yet: describe it from what we have.
+        let created = Ticket {
+            id,
+            number: number.clone(),
+            company_id,
+            company_name,
+            customer_id: customer.id,
+            customer_name: customer.display_name.clone(),
+            type_id: t.type_id,
+            queue_id: t.queue_id,
+            subject: t.subject.as_str().to_string(),
+            priority: t.priority,
+            state: TicketState::New,
+            owner_id: None,
+            owner_name: None,
+            dynamic_fields: t.fields.clone(),
+            refers_to: refers_to.as_ref().map(|r| r.id),
+            created_at: now,
+            changed_at: now,
+            state_changed_at: now,
+        };
+        self.notifier
+            .to_agents(
+                &mut tx,
+                &created,
+                AgentEvent::NewTicket {
+                    text: t.body.as_str(),
+                },
+            )
+            .await?;
         if let Some(old) = &refers_to {
             tickets::record_change(
                 &mut tx,
@@ -345,6 +390,7 @@ impl Tickets {
             .await?;
         }
         tx.commit().await?;
+        self.notifier.wake();
         tracing::info!(ticket = %number, user_id = customer.id, files = files.len(), "ticket created");
         self.get_by_id(viewer, id).await
     }
@@ -402,15 +448,34 @@ impl Tickets {
         .await?;
         self.store_files(&mut tx, user, (files, draft), (ticket.id, article_id), now)
             .await?;
+        let mut priority = ticket.priority;
         if let (Some(p), true) = (reply.priority, viewer.is_agent()) {
             if p != ticket.priority {
                 self.change_field(&mut tx, &ticket, user, Field::Priority(p), now)
                     .await?;
+                priority = p;
             }
         }
         lifecycle::change_state(&mut tx, &ticket, target, Some(user.id), now).await?;
         tickets::touch(&mut tx, ticket.id, now).await?;
+        let text = reply.body.as_str();
+        if viewer.is_agent() {
+            self.notifier
+                .to_customers(
+                    &mut tx,
+                    &ticket,
+                    target,
+                    priority,
+                    CustomerUpdate::Answer { text },
+                )
+                .await?;
+        } else {
+            self.notifier
+                .to_agents(&mut tx, &ticket, AgentEvent::CustomerReply { text })
+                .await?;
+        }
         tx.commit().await?;
+        self.notifier.wake();
         tracing::info!(ticket = %ticket.number, user_id = user.id, to = target.as_str(), "ticket reply");
         self.get_by_id(viewer, ticket.id).await
     }
@@ -460,9 +525,22 @@ impl Tickets {
         }
         let ticket = self.get(viewer, number).await?;
         let now = self.clock.now();
+        if ticket.state == to {
+            return Ok(ticket);
+        }
         let mut tx = self.db.begin().await?;
         lifecycle::change_state(&mut tx, &ticket, to, Some(agent.id), now).await?;
+        self.notifier
+            .to_customers(
+                &mut tx,
+                &ticket,
+                to,
+                ticket.priority,
+                CustomerUpdate::StateChanged { timed: false },
+            )
+            .await?;
         tx.commit().await?;
+        self.notifier.wake();
         self.get_by_id(viewer, ticket.id).await
     }
 
@@ -538,6 +616,92 @@ impl Tickets {
         )
         .await?;
         Ok(())
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Timed state changes
+
+    /// Moves every ticket whose waiting time is up (see [`lifecycle::timed_change`]) and
+    /// returns how many changes it made. Each change is one transaction — the state (as of
+    /// when it fell due, so a ticket that waited through a long downtime catches up through
+    /// both steps), the history entry, a system article saying what happened and why, and
+    /// the customer's mail — so a sweep killed half-way leaves no ticket half-changed, and
+    /// a ticket that another instance (or a customer's reply) changed first is left alone.
+    pub async fn advance_waiting(&self, now: i64) -> Result<usize> {
+        let day = 24 * 3600;
+        let awaiting_before = now - i64::from(self.settings.awaiting_customer_days) * day;
+        let pending_before = now - i64::from(self.settings.pending_close_days) * day;
+        let mut changed = 0;
+        // Bounded: a catching-up ticket needs two rounds; more are for large backlogs.
+        for _ in 0..1000 {
+            let due = tickets::due_for_timed_change(&self.db, awaiting_before, pending_before, 200)
+                .await?;
+            let mut progressed = 0;
+            for id in &due {
+                if self.advance_one(*id, now).await? {
+                    progressed += 1;
+                }
+            }
+            changed += progressed;
+            if due.is_empty() || progressed == 0 {
+                break;
+            }
+        }
+        if changed > 0 {
+            self.notifier.wake();
+        }
+        Ok(changed)
+    }
+
+    /// One timed change; `false` when the ticket is not (or no longer) due.
+    async fn advance_one(&self, id: i64, now: i64) -> Result<bool> {
+        let Some(ticket) = tickets::by_id(&self.db, id).await? else {
+            return Ok(false);
+        };
+        let Some((to, due_at)) =
+            lifecycle::timed_change(ticket.state, ticket.state_changed_at, &self.settings)
+        else {
+            return Ok(false);
+        };
+        if due_at > now {
+            return Ok(false);
+        }
+        let lang = crate::store::users::by_id(&self.db, ticket.customer_id)
+            .await?
+            .map(|u| u.language)
+            .unwrap_or_default();
+        let note = self.notifier.timed_note(to, lang);
+        let mut tx = self.db.begin().await?;
+        // The guarded update comes first: it takes SQLite's write lock and PostgreSQL's row
+        // lock, and sees any change committed since the ticket was read.
+        match lifecycle::change_state(&mut tx, &ticket, to, None, due_at).await {
+            Err(Error::Conflict(_)) => return Ok(false),
+            other => other?,
+        }
+        articles::insert(
+            &mut tx,
+            &NewArticle {
+                ticket_id: ticket.id,
+                sender: Sender::System,
+                author_id: None,
+                internal: false,
+                body: &note,
+            },
+            now,
+        )
+        .await?;
+        tickets::touch(&mut tx, ticket.id, now).await?;
+        self.notifier
+            .to_customers(
+                &mut tx,
+                &ticket,
+                to,
+                ticket.priority,
+                CustomerUpdate::StateChanged { timed: true },
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     // -----------------------------------------------------------------------------------
