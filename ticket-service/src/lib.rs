@@ -6,8 +6,8 @@
 //! - [`http`]: the router, one module per resource, extractors, and the one place an error
 //!   becomes a page or JSON;
 //! - [`state`]: the services, assembled once and shared by `http` and `cli`;
-//! - services: [`accounts`], [`auth`], [`tickets`], [`mail`], [`search`], and the background
-//!   [`jobs`];
+//! - services: [`accounts`], [`auth`], [`tickets`], [`faq`], [`mail`], [`search`], and the
+//!   background [`jobs`];
 //! - [`store`]: the database, the only module with SQL;
 //! - [`domain`]: parsed value types (e-mail, time zone, password, …);
 //! - leaves everything uses: [`config`], [`clock`], [`error`], [`token`].
@@ -22,6 +22,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod faq;
 pub mod http;
 pub mod jobs;
 pub mod mail;

@@ -11,6 +11,7 @@ use crate::auth::reset::Resets;
 use crate::auth::session::Sessions;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::faq::Faq;
 use crate::mail::Mail;
 use crate::search::SearchIndexes;
 use crate::store::{secrets, Db};
@@ -36,6 +37,7 @@ pub struct AppState {
     pub resets: Resets,
     pub accounts: Accounts,
     pub tickets: Tickets,
+    pub faq: Faq,
     pub mail: Mail,
     /// The knowledge base's search indexes (reopened after each rebuild of the site).
     pub search: Arc<SearchIndexes>,
@@ -109,6 +111,7 @@ impl AppState {
         );
         let tickets = Tickets::new(db.clone(), clock.clone(), ticket_settings, notifier);
         let config_uploads = config.tickets.max_concurrent_uploads;
+        let faq = Faq::new(db.clone(), clock.clone(), config.server.site_dir.clone());
         let search = Arc::new(SearchIndexes::open(&config.server.site_dir));
         Ok(AppState {
             config: Arc::new(config),
@@ -121,6 +124,7 @@ impl AppState {
             resets,
             accounts,
             tickets,
+            faq,
             mail,
             search,
             uploads: Arc::new(tokio::sync::Semaphore::new(config_uploads as usize)),

@@ -51,6 +51,9 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Writes the FAQ usage (views, votes, ratings) as JSON to standard output, in the
+    /// format `kb-builder build --stats FILE` reads.
+    ExportFaqStats,
     /// Runs a demo on a fresh SQLite database data/demo.db with sample companies and
     /// users; prints their logins.
     Demo {
@@ -105,6 +108,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load_config(&cli, &[])?;
             let state = AppState::build(config).await?;
             admin::run(&state, command).await
+        }
+        Command::ExportFaqStats => {
+            let config = load_config(&cli, &[])?;
+            let state = AppState::build(config).await?;
+            let stats = state.faq.export().await?;
+            let sorted: std::collections::BTreeMap<String, kb_builder::stats::ArticleStats> = stats
+                .into_iter()
+                .map(|(id, s)| (id.to_string(), s))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&sorted)?);
+            Ok(())
         }
         Command::Demo { listen, site } => {
             let config = load_config(

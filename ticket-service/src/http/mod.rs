@@ -19,6 +19,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod error;
 pub mod extract;
+pub mod faq;
 pub mod health;
 pub mod home;
 pub mod kb;
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tickets::router(&state))
         .merge(agent::router(&state))
         .merge(attachments::router(&state))
+        .merge(faq::router(&state))
         .merge(api::router(&state))
         .merge(kb::editions_router())
         .route("/api", any(not_found))
@@ -71,6 +73,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(kb::assets_router())
+        .merge(faq::beacon_router())
         .merge(service)
         .fallback(kb::public_edition)
         .layer(middleware::from_fn(security_headers))

@@ -18,20 +18,22 @@
 //! caller's rights is the whole access control of the results.
 
 use super::context::Ctx;
+use super::csrf::CsrfForm;
 use super::extract::{CurrentAgent, CurrentUser};
+use super::see_other;
 use crate::domain::FieldError;
 use crate::error::{Error, Result};
 use crate::search::article_url;
 use crate::state::AppState;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use kb_builder::editions::Edition;
 use kb_builder::search::{Filters, Hit};
 use kb_builder::Language;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -42,6 +44,10 @@ pub fn router() -> Router<AppState> {
         .route("/agent/kb/search", get(internal_page))
         .route("/api/search", get(api_search))
         .route("/api/related", get(api_related))
+        .route("/kb/search/saved", post(save_customer))
+        .route("/kb/search/saved/{id}/delete", post(delete_customer))
+        .route("/agent/kb/search/saved", post(save_internal))
+        .route("/agent/kb/search/saved/{id}/delete", post(delete_internal))
 }
 
 /// Results per page of the HTML search.
@@ -140,7 +146,7 @@ pub async fn public_page(
     ctx: Ctx,
     RawQuery(raw): RawQuery,
 ) -> Result<Response> {
-    page(&state, &ctx, Edition::Public, raw.as_deref()).await
+    page(&state, &ctx, Edition::Public, raw.as_deref(), None).await
 }
 
 /// `GET /kb/search`: the customer edition, for logged-in users.
@@ -149,7 +155,7 @@ pub async fn customer_page(
     user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Response> {
-    page(&state, &user.ctx, Edition::Customer, raw.as_deref()).await
+    page(&state, &user.ctx, Edition::Customer, raw.as_deref(), None).await
 }
 
 /// `GET /agent/kb/search`: the internal edition, for agents.
@@ -158,7 +164,7 @@ pub async fn internal_page(
     CurrentAgent(agent): CurrentAgent,
     RawQuery(raw): RawQuery,
 ) -> Result<Response> {
-    page(&state, &agent.ctx, Edition::Internal, raw.as_deref()).await
+    page(&state, &agent.ctx, Edition::Internal, raw.as_deref(), None).await
 }
 
 /// Where an edition's search page is.
@@ -179,11 +185,18 @@ fn page_url(action: &str, pairs: &[(&str, String)]) -> String {
     }
 }
 
+/// A saved search that could not be saved: the name as typed and why.
+struct SaveProblem {
+    name: String,
+    message: String,
+}
+
 async fn page(
     state: &AppState,
     ctx: &Ctx,
     edition: Edition,
     raw: Option<&str>,
+    problem: Option<SaveProblem>,
 ) -> Result<Response> {
     let params = Params::parse(raw);
     let q = params.text("q", MAX_QUERY_CHARS);
@@ -254,6 +267,37 @@ async fn page(
         &fill("svc_search_in_category", &[("category", category.clone())]),
     );
 
+    if let (Some(user), true) = (&ctx.user, edition != Edition::Public) {
+        let saved: Vec<SavedView> = state
+            .faq
+            .saved_searches(user, edition)
+            .await?
+            .into_iter()
+            .map(|s| SavedView {
+                url: page_url(
+                    &action,
+                    &[
+                        ("q", s.query),
+                        ("language", s.language),
+                        ("category", s.category),
+                    ],
+                ),
+                delete_action: format!("{action}/saved/{}/delete", s.id),
+                name: s.name,
+            })
+            .collect();
+        tc.insert("saved", &saved);
+        tc.insert("save_action", &format!("{action}/saved"));
+        tc.insert(
+            "saved_notice",
+            &params.get("saved").is_some_and(|v| v == "1"),
+        );
+        if let Some(p) = &problem {
+            tc.insert("save_name", &p.name);
+            tc.insert("save_problem", &p.message);
+        }
+    }
+
     let mut status = StatusCode::OK;
     if !q.is_empty() {
         let offset = (page_no - 1).saturating_mul(PAGE_SIZE);
@@ -320,6 +364,121 @@ async fn page(
     }
     let html = ctx.render("service/search.html", title_key, tc)?;
     Ok((status, html).into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// Saved searches
+
+/// A saved search as the page lists it.
+#[derive(Debug, Serialize)]
+struct SavedView {
+    name: String,
+    url: String,
+    delete_action: String,
+}
+
+#[derive(Deserialize)]
+struct SaveForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    language: String,
+}
+
+async fn save(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &crate::store::users::User,
+    edition: Edition,
+    form: SaveForm,
+) -> Result<Response> {
+    let action = action(edition);
+    let pairs = [
+        ("q", form.q.trim().to_string()),
+        ("language", form.language.trim().to_string()),
+        ("category", form.category.trim().to_string()),
+    ];
+    match state
+        .faq
+        .save_search(
+            user,
+            edition,
+            &form.name,
+            &form.q,
+            &form.category,
+            &form.language,
+        )
+        .await
+    {
+        Ok(()) => {
+            let mut pairs = pairs.to_vec();
+            pairs.push(("saved", "1".into()));
+            Ok(see_other(&page_url(&action, &pairs), Vec::new()))
+        }
+        // The search page again, with the problem; what was searched stays.
+        Err(Error::Validation { errors }) => {
+            let raw = serde_urlencoded::to_string(pairs).unwrap_or_default();
+            let message: Vec<String> = errors
+                .values()
+                .map(|e| e.translate(ctx.strings()))
+                .collect();
+            let problem = SaveProblem {
+                name: form.name.trim().to_string(),
+                message: message.join(" "),
+            };
+            let mut response = page(state, ctx, edition, Some(&raw), Some(problem)).await?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /kb/search/saved`.
+async fn save_customer(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    CsrfForm(form): CsrfForm<SaveForm>,
+) -> Result<Response> {
+    save(&state, &user.ctx, &user.user, Edition::Customer, form).await
+}
+
+/// `POST /agent/kb/search/saved`.
+async fn save_internal(
+    State(state): State<AppState>,
+    CurrentAgent(agent): CurrentAgent,
+    CsrfForm(form): CsrfForm<SaveForm>,
+) -> Result<Response> {
+    save(&state, &agent.ctx, &agent.user, Edition::Internal, form).await
+}
+
+#[derive(Deserialize)]
+struct EmptyForm {}
+
+/// `POST /kb/search/saved/{id}/delete`.
+async fn delete_customer(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<Response> {
+    state.faq.delete_saved_search(&user.user, id).await?;
+    Ok(see_other(&action(Edition::Customer), Vec::new()))
+}
+
+/// `POST /agent/kb/search/saved/{id}/delete`.
+async fn delete_internal(
+    State(state): State<AppState>,
+    CurrentAgent(agent): CurrentAgent,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<Response> {
+    state.faq.delete_saved_search(&agent.user, id).await?;
+    Ok(see_other(&action(Edition::Internal), Vec::new()))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,12 +1,12 @@
 //! Deletes what has expired: sessions (idle or too old), reset tokens (expired or used),
 //! rate-limit counters whose window ended, files held for a form nobody sent again within
-//! a day, and sent mail older than a month (kept that long to answer "did the mail go
+//! a day, FAQ view marks older than their ten minutes, and sent mail older than a month (kept that long to answer "did the mail go
 //! out?").
 
 use super::{Job, JobFuture};
 use crate::config::Security;
 use crate::error::Result;
-use crate::store::{attachments, outbox, resets, sessions, throttle, Db};
+use crate::store::{attachments, faq, outbox, resets, sessions, throttle, Db};
 
 /// Files held for a form that came back with an error are kept this long.
 const KEEP_DRAFT_FILES_SECS: i64 = 24 * 3600;
@@ -37,6 +37,8 @@ impl Cleanup {
         deleted += resets::delete_expired(&self.db, now).await?;
         deleted += throttle::delete_expired(&self.db, now, self.window_secs).await?;
         deleted += attachments::delete_drafts_before(&self.db, now - KEEP_DRAFT_FILES_SECS).await?;
+        deleted +=
+            faq::delete_view_marks_before(&self.db, now - crate::faq::VIEW_WINDOW_SECS).await?;
         deleted += outbox::delete_sent_before(&self.db, now - KEEP_SENT_MAIL_SECS).await?;
         Ok(deleted as usize)
     }

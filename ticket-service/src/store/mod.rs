@@ -26,6 +26,7 @@
 pub mod articles;
 pub mod attachments;
 pub mod companies;
+pub mod faq;
 pub mod outbox;
 pub mod resets;
 pub mod secrets;

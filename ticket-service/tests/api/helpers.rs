@@ -68,7 +68,16 @@ pub async fn spawn_app_with_kb(backend: Backend) -> TestApp {
     spawn(backend, true, |_| {}).await
 }
 
+/// [`spawn_app_with_kb`] with a configuration adjusted by `tweak`.
+pub async fn spawn_app_with_kb_and(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    spawn(backend, true, tweak).await
+}
+
 async fn spawn(backend: Backend, real_kb: bool, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    // MADOGUCHI_TEST_LOG=1 shows the service's log (RUST_LOG filters it) while debugging.
+    if std::env::var_os("MADOGUCHI_TEST_LOG").is_some() {
+        ticket_service::telemetry::init();
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     let site_dir = dir.path().join("site");
     let content_dir = dir.path().join("content");

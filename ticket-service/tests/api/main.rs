@@ -5,6 +5,7 @@ mod helpers;
 mod api_v1;
 mod csrf;
 mod editions;
+mod faq;
 mod jobs;
 mod lifecycle;
 mod login;
