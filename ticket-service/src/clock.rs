@@ -28,6 +28,12 @@ impl Clock {
             .fetch_add(by.as_secs() as i64, Ordering::Relaxed);
     }
 
+    /// Sets this clock (and every clone) `secs` away from the system clock; negative is
+    /// the past. The demo uses it to write a history that happened over weeks.
+    pub fn set_offset(&self, secs: i64) {
+        self.offset_secs.store(secs, Ordering::Relaxed);
+    }
+
     /// Today in `tz`, by this clock.
     pub fn today(&self, tz: crate::domain::TimeZone) -> chrono::NaiveDate {
         chrono::DateTime::from_timestamp(self.now(), 0)

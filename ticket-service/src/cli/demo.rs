@@ -4,7 +4,12 @@
 //!
 //! Before the server starts, the demo knowledge base is built from `content/` into the
 //! site folder (`site/` by default) through kb-builder's library, published at the demo
-//! server's address; the search indexes come with it.
+//! server's address; the search indexes come with it. Then the desk gets a few weeks of
+//! history (see [`desk`]): tickets in every state, in Japanese and English, with files,
+//! answers and internal notes, and FAQ views and votes — after which the knowledge base is
+//! built again with those figures, so its top-10 lists and ratings show.
+
+mod desk;
 
 use crate::config::{Config, Secret};
 use crate::domain::{Email, Password, UserKind};
@@ -27,7 +32,7 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
     config.database.database_url = Secret::new(format!("sqlite://{DEMO_DB}"));
     config.mail.mail_dir = "data/demo-mail".into();
     config.server.base_url = format!("http://{}", config.server.listen);
-    build_knowledge_base(&config)?;
+    build_knowledge_base(&config, None)?;
 
     let app = Application::build(config).await?;
     let state = app.state().clone();
@@ -90,12 +95,15 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
         "{:<9} {:<30} {:<22} {:<14} password",
         "kind", "e-mail", "company", "name"
     );
+    let mut users = Vec::new();
     for (kind, company, email, name, lang) in people {
         let password = Password::generate();
         let email = Email::parse(email).map_err(|e| anyhow::anyhow!("demo e-mail: {}", e.key))?;
-        accounts
-            .add_user(kind, company.map(|c| c.id), &email, name, &password, lang)
-            .await?;
+        users.push(
+            accounts
+                .add_user(kind, company.map(|c| c.id), &email, name, &password, lang)
+                .await?,
+        );
         let company_label = company
             .map(|c| {
                 if c.id == ended.id {
@@ -114,7 +122,21 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
             password.expose()
         );
     }
-    println!("Mail (password resets) is written to data/demo-mail/.");
+    let seeded = desk::seed(&state, &users).await?;
+    let stats = state.faq.export().await?;
+    let stats_file = Path::new("data/demo-stats.json");
+    let sorted: std::collections::BTreeMap<String, kb_builder::stats::ArticleStats> = stats
+        .into_iter()
+        .map(|(id, s)| (id.to_string(), s))
+        .collect();
+    std::fs::write(stats_file, serde_json::to_string_pretty(&sorted)?)
+        .context("writing data/demo-stats.json")?;
+    build_knowledge_base(&state.config, Some(stats_file))?;
+    println!(
+        "Desk: {} tickets in every state, with answers, internal notes and files; FAQ usage for the top-10 lists.",
+        seeded
+    );
+    println!("Mail (ticket notifications, password resets) is written to data/demo-mail/.");
     app.run_until_stopped().await
 }
 
@@ -123,7 +145,7 @@ const DEMO_CONTENT: &str = "content";
 
 /// Builds the demo knowledge base from `content/` into the site folder with kb-builder,
 /// published at the demo server's address (so feeds, sitemaps and 404 pages link to it).
-fn build_knowledge_base(config: &Config) -> anyhow::Result<()> {
+fn build_knowledge_base(config: &Config, stats: Option<&Path>) -> anyhow::Result<()> {
     let content = Path::new(DEMO_CONTENT);
     if !content.join("_site.yaml").is_file() {
         anyhow::bail!(
@@ -135,7 +157,7 @@ fn build_knowledge_base(config: &Config) -> anyhow::Result<()> {
         content: content.to_path_buf(),
         out: config.server.site_dir.clone(),
         theme: config.server.theme_dir.clone(),
-        stats: None,
+        stats: stats.map(Path::to_path_buf),
         progress: false,
         base_url: Some(format!("http://{}/", config.server.listen)),
     })
