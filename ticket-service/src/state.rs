@@ -4,6 +4,7 @@
 //! nothing sees the whole state.
 
 use crate::accounts::Accounts;
+use crate::auth::api_tokens::ApiTokens;
 use crate::auth::limits::Limiter;
 use crate::auth::login::Logins;
 use crate::auth::password::{HashBound, PasswordHasher};
@@ -36,6 +37,8 @@ pub struct AppState {
     pub logins: Logins,
     pub resets: Resets,
     pub accounts: Accounts,
+    /// Personal tokens for the JSON API.
+    pub api_tokens: ApiTokens,
     pub tickets: Tickets,
     pub faq: Faq,
     pub mail: Mail,
@@ -110,6 +113,7 @@ impl AppState {
             config.mail.clone(),
         );
         let tickets = Tickets::new(db.clone(), clock.clone(), ticket_settings, notifier);
+        let api_tokens = ApiTokens::new(db.clone(), clock.clone());
         let config_uploads = config.tickets.max_concurrent_uploads;
         let faq = Faq::new(db.clone(), clock.clone(), config.server.site_dir.clone());
         let search = Arc::new(SearchIndexes::open(&config.server.site_dir));
@@ -123,6 +127,7 @@ impl AppState {
             logins,
             resets,
             accounts,
+            api_tokens,
             tickets,
             faq,
             mail,

@@ -5,6 +5,7 @@
 //! it and never reaches past it into the store. The CSRF and login extractors are web
 //! concerns and live in `http`.
 
+pub mod api_tokens;
 pub mod limits;
 pub mod login;
 pub mod password;

@@ -1,16 +1,21 @@
-//! `/settings`: personal settings. Two forms on one page: the password (current, new,
-//! confirmation) and the preferences (language, time zone, ticket-list refresh, tickets per
-//! page). A form with a problem is shown again with the message next to its field and the
-//! values as typed (never the passwords); nothing is saved unless every field is valid.
+//! `/settings`: personal settings. Forms on one page: the password (current, new,
+//! confirmation), the preferences (language, time zone, ticket-list refresh, tickets per
+//! page) and the personal API tokens (make a named one — its secret shown once, on the
+//! answer to the form, never again — list them with their last use, revoke one). A form
+//! with a problem is shown again with the message next to its field and the values as
+//! typed (never the passwords); nothing is saved unless every field is valid.
 
 use super::context::Ctx;
 use super::csrf::CsrfForm;
 use super::extract::CurrentUser;
 use super::see_other;
+use super::view;
+use crate::auth::api_tokens::TokenName;
 use crate::domain::{FieldError, PageSize, Password, RefreshInterval, TimeZone};
+use crate::error::Error;
 use crate::state::AppState;
 use crate::store::users::{Preferences, User};
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -24,6 +29,8 @@ pub fn router() -> Router<AppState> {
         .route("/settings", get(show))
         .route("/settings/password", post(change_password))
         .route("/settings/preferences", post(update_preferences))
+        .route("/settings/api-tokens", post(create_token))
+        .route("/settings/api-tokens/{id}/revoke", post(revoke_token))
 }
 
 /// The preference fields as text, as shown in (or typed into) the form.
@@ -90,12 +97,14 @@ pub struct SettingsQuery {
 
 /// `GET /settings`.
 pub async fn show(
+    State(state): State<AppState>,
     CurrentUser { ctx, user, .. }: CurrentUser,
     Query(q): Query<SettingsQuery>,
 ) -> crate::error::Result<Response> {
     let notice = match q.saved.as_deref() {
         Some("password") => Some("svc_settings_password_saved"),
         Some("preferences") => Some("svc_settings_preferences_saved"),
+        Some("token_revoked") => Some("api_token_revoked"),
         _ => None,
     };
     render(
@@ -103,6 +112,7 @@ pub async fn show(
         &PreferencesForm::of(&user),
         &BTreeMap::new(),
         &BTreeMap::new(),
+        &TokenSection::load(&state, &ctx, &user).await?,
         notice,
         StatusCode::OK,
     )
@@ -113,6 +123,7 @@ fn render(
     values: &PreferencesForm,
     pref_errors: &BTreeMap<&'static str, FieldError>,
     password_errors: &BTreeMap<&'static str, FieldError>,
+    tokens: &TokenSection,
     notice: Option<&str>,
     status: StatusCode,
 ) -> crate::error::Result<Response> {
@@ -150,6 +161,7 @@ fn render(
     tc.insert("refresh_choices", &refresh_choices);
     tc.insert("page_sizes", &PageSize::CHOICES);
     tc.insert("min_chars", &Password::MIN_CHARS.to_string());
+    tc.insert("tokens", tokens);
     let page = ctx.render("service/settings.html", "svc_settings_title", tc)?;
     Ok((status, page).into_response())
 }
@@ -170,6 +182,7 @@ pub async fn update_preferences(
             &form,
             &errors,
             &BTreeMap::new(),
+            &TokenSection::load(&state, &ctx, &user).await?,
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
@@ -220,8 +233,116 @@ pub async fn change_password(
             &PreferencesForm::of(&user),
             &BTreeMap::new(),
             &errors,
+            &TokenSection::load(&state, &ctx, &user).await?,
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// API tokens
+
+/// A token as the list shows it.
+#[derive(Serialize)]
+struct TokenRow {
+    id: i64,
+    name: String,
+    created: String,
+    last_used: Option<String>,
+    revoke_label: String,
+}
+
+/// The API-token part of the page: the user's tokens, and after a creation the new
+/// token's secret (shown this once) or the problem with the name typed.
+#[derive(Serialize, Default)]
+pub struct TokenSection {
+    list: Vec<TokenRow>,
+    created: Option<String>,
+    name: String,
+    error: Option<String>,
+}
+
+impl TokenSection {
+    async fn load(state: &AppState, ctx: &Ctx, user: &User) -> crate::error::Result<Self> {
+        let label = ctx
+            .strings()
+            .get("api_token_revoke_label")
+            .cloned()
+            .unwrap_or_default();
+        let list = state
+            .api_tokens
+            .list(user)
+            .await?
+            .into_iter()
+            .map(|t| TokenRow {
+                id: t.id,
+                revoke_label: label.replace("{name}", &t.name),
+                name: t.name,
+                created: view::datetime(t.created_at, user.time_zone),
+                last_used: t.last_used_at.map(|at| view::datetime(at, user.time_zone)),
+            })
+            .collect();
+        Ok(TokenSection {
+            list,
+            ..TokenSection::default()
+        })
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /settings/api-tokens`: makes a token and shows its secret on the answer, once.
+/// The answer is a page, not a redirect, so the secret is never in a URL or a later page.
+pub async fn create_token(
+    State(state): State<AppState>,
+    CurrentUser { ctx, user, .. }: CurrentUser,
+    CsrfForm(form): CsrfForm<TokenForm>,
+) -> crate::error::Result<Response> {
+    let created = match TokenName::parse(&form.name) {
+        Ok(name) => state.api_tokens.create(&user, &name).await,
+        Err(e) => Err(Error::validation("name", e)),
+    };
+    let mut section = TokenSection::load(&state, &ctx, &user).await?;
+    let status = match created {
+        Ok(created) => {
+            section.created = Some(created.secret);
+            StatusCode::OK
+        }
+        Err(Error::Validation { errors }) => {
+            section.name = form.name;
+            section.error = errors.values().next().map(|e| e.translate(ctx.strings()));
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Err(e) => return Err(e),
+    };
+    render(
+        &ctx,
+        &PreferencesForm::of(&user),
+        &BTreeMap::new(),
+        &BTreeMap::new(),
+        &section,
+        None,
+        status,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {}
+
+/// `POST /settings/api-tokens/{id}/revoke`: another user's token, or one already revoked,
+/// is a 404.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    CurrentUser { user, .. }: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<RevokeForm>,
+) -> crate::error::Result<Response> {
+    let id: i64 = id.parse().map_err(|_| Error::NotFound)?;
+    state.api_tokens.revoke(&user, id).await?;
+    Ok(see_other("/settings?saved=token_revoked", Vec::new()))
 }

@@ -23,6 +23,7 @@
 //! connection or an open [`Tx`]), so a service can put several steps — a ticket, its
 //! history entry, the mail it causes — into one transaction. Stand-alone reads take `&Db`.
 
+pub mod api_tokens;
 pub mod articles;
 pub mod attachments;
 pub mod companies;
