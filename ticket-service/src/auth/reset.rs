@@ -146,8 +146,9 @@ impl Resets {
     }
 
     /// Uses the token to set `password`: atomically marks the token used, stores the new
-    /// hash (which kills the user's other tokens) and ends all the user's sessions. `None`
-    /// when the token is no longer good.
+    /// hash (which kills the user's other reset tokens), ends all the user's sessions and
+    /// revokes their API tokens (a reset means the old password may be known to someone,
+    /// who may have made a token with it). `None` when the token is no longer good.
     pub async fn complete(&self, token: &str, password: &Password) -> Result<Option<User>> {
         if !crate::token::is_token_shaped(token) {
             return Ok(None);
@@ -162,7 +163,13 @@ impl Resets {
         };
         users::set_password(&self.db, user_id, &hash).await?;
         let ended = self.sessions.end_all(user_id, None).await?;
-        tracing::info!(user_id, sessions_ended = ended, "password reset completed");
+        let revoked = crate::store::api_tokens::delete_for_user(&self.db, user_id).await?;
+        tracing::info!(
+            user_id,
+            sessions_ended = ended,
+            api_tokens_revoked = revoked,
+            "password reset completed"
+        );
         Ok(users::by_id(&self.db, user_id).await?)
     }
 }

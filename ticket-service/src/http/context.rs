@@ -237,7 +237,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         session.as_ref().map(|s| s.csrf_token.clone()),
     );
     let anonymous = user.is_none();
-    let form_nonce = super::csrf::form_nonce(req.headers());
+    let form_nonce = super::cookies::form_nonce(req.headers());
     req.extensions_mut().insert(Ctx {
         lang,
         session,

@@ -2,6 +2,7 @@
 //! language choice.
 
 use crate::config::Server;
+use crate::token::is_token_shaped;
 use axum::http::{header, HeaderMap, HeaderValue};
 
 /// The session cookie's name.
@@ -23,6 +24,11 @@ pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.trim().to_string())
+}
+
+/// The form nonce of an anonymous visitor's cookie, if it is well-formed.
+pub fn form_nonce(headers: &HeaderMap) -> Option<String> {
+    get(headers, FORM).filter(|n| is_token_shaped(n))
 }
 
 fn secure(server: &Server) -> &'static str {

@@ -17,7 +17,7 @@ use super::context::Ctx;
 use super::cookies;
 use crate::error::Error;
 use crate::state::AppState;
-use crate::token::{constant_time_eq, is_token_shaped, random_token};
+use crate::token::{constant_time_eq, random_token};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -86,11 +86,6 @@ where
         })?;
         Ok(CsrfForm(form))
     }
-}
-
-/// The form nonce of an anonymous visitor's cookie, if it is well-formed.
-pub fn form_nonce(headers: &HeaderMap) -> Option<String> {
-    cookies::get(headers, cookies::FORM).filter(|n| is_token_shaped(n))
 }
 
 /// Whether a request is safe by its method (reads only).

@@ -101,6 +101,16 @@ pub async fn delete(db: &Db, id: i64, user_id: i64) -> StoreResult<bool> {
     Ok(done.rows_affected() == 1)
 }
 
+/// Deletes every token of a user (a password reset: whoever knew the old password may
+/// have made one); how many there were.
+pub async fn delete_for_user(db: &Db, user_id: i64) -> StoreResult<u64> {
+    let done = sqlx::query("DELETE FROM api_tokens WHERE user_id = $1")
+        .bind(user_id)
+        .execute(db.pool())
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// Records a use at `now`, unless one was recorded within the last `every_secs` (so a
 /// busy client costs one write a minute, not one per request).
 pub async fn touch(db: &Db, id: i64, now: i64, every_secs: i64) -> StoreResult<()> {

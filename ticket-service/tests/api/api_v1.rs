@@ -1205,7 +1205,30 @@ async fn the_openapi_document_matches_the_routes_and_the_answers(backend: Backen
     assert_eq!(problems.len(), 2, "{problems:#?}");
 }
 
+/// A password reset means someone may know the old password and may have made a token with
+/// it: every token of the user dies; another user's token lives on.
+async fn a_password_reset_revokes_the_users_api_tokens(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.add_customer("reset-token@example.com", "トークン 太郎")
+        .await;
+    app.add_customer("bystander@example.com", "Bystander").await;
+    let first = token_of(&app, "reset-token@example.com").await;
+    let second = token_of(&app, "reset-token@example.com").await;
+    let other = token_of(&app, "bystander@example.com").await;
+    assert_eq!(get(&app, "/api/v1/me", &first).await.0, 200);
+
+    let path = crate::reset::request_reset(&app, "reset-token@example.com", 1).await;
+    let client = app.client();
+    let r = crate::reset::set_new_password(&app, &client, &path, "nagai-aikotoba-2026-fuji").await;
+    assert_eq!(r.status(), 303);
+
+    assert_eq!(get(&app, "/api/v1/me", &first).await.0, 401);
+    assert_eq!(get(&app, "/api/v1/me", &second).await.0, 401);
+    assert_eq!(get(&app, "/api/v1/me", &other).await.0, 200);
+}
+
 crate::both_backends!(
+    a_password_reset_revokes_the_users_api_tokens,
     api_tokens_are_shown_once_work_as_bearer_and_die_when_revoked,
     a_user_holds_at_most_twenty_tokens_even_when_creations_race,
     a_session_needs_the_csrf_header_to_change_anything,

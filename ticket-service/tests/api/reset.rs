@@ -2,7 +2,7 @@ use crate::helpers::*;
 use std::time::Duration;
 
 /// Requests a reset link for `email` and returns the path of the link in the mail.
-async fn request_reset(app: &TestApp, email: &str, expected_mails: usize) -> String {
+pub(crate) async fn request_reset(app: &TestApp, email: &str, expected_mails: usize) -> String {
     let client = app.client();
     let csrf = app.csrf(&client, "/forgot").await;
     let r = app
@@ -19,7 +19,7 @@ async fn request_reset(app: &TestApp, email: &str, expected_mails: usize) -> Str
     link.trim_start_matches(BASE_URL).to_string()
 }
 
-async fn set_new_password(
+pub(crate) async fn set_new_password(
     app: &TestApp,
     client: &reqwest::Client,
     path: &str,
