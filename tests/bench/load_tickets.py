@@ -92,7 +92,7 @@ def rows(n_tickets, now):
         created = int(start + t * step)
         day = dt.datetime.fromtimestamp(created, JST).strftime("%Y%m%d")
         counters[day] = counters.get(day, 0) + 1
-        number = f"{day}10{counters[day]:02d}"
+        number = f"{day}10{counters[day]}"
         company = rnd.randint(1, COMPANIES)
         customer = (company - 1) * 2 + rnd.randint(1, 2)
         agent = rnd.randint(first_agent, first_agent + AGENTS - 1)
