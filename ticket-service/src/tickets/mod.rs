@@ -200,6 +200,17 @@ impl Tickets {
         }
     }
 
+    /// A ticket an agent is about to work on; customers get `NotFound`, as for a ticket
+    /// that does not exist (agent routes do not admit they exist).
+    async fn for_agent<'a>(&self, agent: &'a User, number: &str) -> Result<(Viewer<'a>, Ticket)> {
+        let viewer = Viewer::of(agent)?;
+        if !viewer.is_agent() {
+            return Err(Error::NotFound);
+        }
+        let ticket = self.get(viewer, number).await?;
+        Ok((viewer, ticket))
+    }
+
     /// Tickets per queue and state, for the agents' overview.
     pub async fn overview(&self, viewer: Viewer<'_>) -> Result<Vec<(u32, TicketState, i64)>> {
         if !viewer.is_agent() {
@@ -489,11 +500,7 @@ impl Tickets {
         files: &[Upload],
         draft: Option<&str>,
     ) -> Result<Ticket> {
-        let viewer = Viewer::of(agent)?;
-        if !viewer.is_agent() {
-            return Err(Error::NotFound);
-        }
-        let ticket = self.get(viewer, number).await?;
+        let (viewer, ticket) = self.for_agent(agent, number).await?;
         self.check_files(files)?;
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
@@ -519,11 +526,7 @@ impl Tickets {
     /// An agent moves a ticket to another state without writing to the customer (e.g.
     /// closes a duplicate). Goes through the one state change.
     pub async fn set_state(&self, agent: &User, number: &str, to: TicketState) -> Result<Ticket> {
-        let viewer = Viewer::of(agent)?;
-        if !viewer.is_agent() {
-            return Err(Error::NotFound);
-        }
-        let ticket = self.get(viewer, number).await?;
+        let (viewer, ticket) = self.for_agent(agent, number).await?;
         let now = self.clock.now();
         if ticket.state == to {
             return Ok(ticket);
@@ -547,11 +550,7 @@ impl Tickets {
     /// An agent changes the queue, type, priority or owner. Values are checked against
     /// the configuration (an owner must be an agent).
     pub async fn update(&self, agent: &User, number: &str, field: Field) -> Result<Ticket> {
-        let viewer = Viewer::of(agent)?;
-        if !viewer.is_agent() {
-            return Err(Error::NotFound);
-        }
-        let ticket = self.get(viewer, number).await?;
+        let (viewer, ticket) = self.for_agent(agent, number).await?;
         match field {
             Field::Queue(q) if self.settings.queue(q).is_none() => {
                 return Err(Error::validation(
