@@ -136,7 +136,14 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
         "Desk: {} tickets in every state, with answers, internal notes and files; FAQ usage for the top-10 lists.",
         seeded
     );
-    println!("Mail (ticket notifications, password resets) is written to data/demo-mail/.");
+    if state.config.mail.smtp_host.is_empty() {
+        println!("Mail (ticket notifications, password resets) is written to data/demo-mail/.");
+    } else {
+        println!(
+            "Mail (ticket notifications, password resets) goes to the SMTP server {}.",
+            state.config.mail.smtp_host
+        );
+    }
     app.run_until_stopped().await
 }
 
