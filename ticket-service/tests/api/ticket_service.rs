@@ -84,6 +84,37 @@ async fn numbers_are_dated_and_counted_per_day_under_concurrency(backend: Backen
     );
 }
 
+/// Two instances (two pools) on one database create 200 tickets at once between them:
+/// 200 distinct numbers in sequence, no gaps (the day's counter row serialises them).
+async fn two_instances_number_without_collisions_or_gaps(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let customer = app.add_customer("yamada@example.com", "山田 太郎").await;
+    let other = ticket_service::AppState::build((*app.state.config).clone())
+        .await
+        .unwrap();
+    let settings = app.state.tickets.settings().clone();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..200 {
+        let tickets = if i % 2 == 0 {
+            app.state.tickets.clone()
+        } else {
+            other.tickets.clone()
+        };
+        let customer = customer.clone();
+        let t = new_ticket(&format!("二台で同時作成 {i}"))
+            .parse(&settings)
+            .unwrap();
+        tasks.spawn(async move { tickets.create(&customer, t, &[], None).await });
+    }
+    let mut counters = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        let number = done.unwrap().expect("created").number.to_string();
+        counters.push(number[10..].parse::<u64>().unwrap());
+    }
+    counters.sort_unstable();
+    assert_eq!(counters, (1..=200).collect::<Vec<u64>>());
+}
+
 async fn the_reply_rules_of_the_support_manual(backend: Backend) {
     let app = spawn_app(backend).await;
     let customer = app.add_customer("yamada@example.com", "山田 太郎").await;
@@ -265,6 +296,7 @@ async fn an_ended_contract_reads_and_cannot_write(backend: Backend) {
 }
 
 crate::both_backends!(
+    two_instances_number_without_collisions_or_gaps,
     numbers_are_dated_and_counted_per_day_under_concurrency,
     the_reply_rules_of_the_support_manual,
     notes_and_other_companies_stay_hidden,
