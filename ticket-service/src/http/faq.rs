@@ -11,7 +11,6 @@ use super::csrf::CsrfForm;
 use super::extract::CurrentUser;
 use crate::error::{Error, Result};
 use crate::faq::Rating;
-use crate::search::article_url;
 use crate::state::AppState;
 use crate::store::users::User;
 use axum::extract::{ConnectInfo, Path, State};
@@ -20,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use kb_builder::editions::Edition;
+use kb_builder::urls::service_article_path;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -96,7 +96,10 @@ async fn render(
     };
     let mut tc = tera::Context::new();
     tc.insert("id", &id);
-    tc.insert("article_url", &article_url(Edition::Customer, ctx.lang, id));
+    tc.insert(
+        "article_url",
+        &service_article_path(Edition::Customer, ctx.lang, id),
+    );
     tc.insert("thanks", &thanks);
     tc.insert(
         "current",

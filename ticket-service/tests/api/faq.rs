@@ -257,7 +257,7 @@ async fn the_stats_export_feeds_the_top_ten_and_ratings_of_a_build(backend: Back
     let article = std::fs::read_to_string(
         app.site_dir
             .join("customer")
-            .join(kb_builder::render::article_path(405)),
+            .join(kb_builder::urls::article_path(405)),
     )
     .unwrap();
     let info = &article[article.find("class=\"infobox\"").unwrap()..];
