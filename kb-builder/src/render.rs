@@ -296,6 +296,12 @@ impl<'a> Renderer<'a> {
             }),
         );
         ctx.insert("body", &body);
+        let edition = self.view.edition;
+        ctx.insert(
+            "beacon",
+            &urls::faq_view_beacon(self.content(), edition, a.id),
+        );
+        ctx.insert("vote_action", &urls::faq_vote_action(edition, a.id));
         ctx.insert("breadcrumb", &self.breadcrumb(a.category));
         self.write(&path, &self.theme.render("kb/article.html", &ctx)?)
     }

@@ -68,6 +68,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         };
         content.site.base_url = url.clone();
         content.site.service_url = url;
+        content.site.service_given = true;
     }
     let stats = match &opts.stats {
         Some(p) => stats::load(p)?,

@@ -114,6 +114,24 @@ pub fn service_article_path(edition: Edition, lang: Language, id: u32) -> String
     )
 }
 
+/// The ticket service's view beacon on article `id`'s page, counting a view when the page
+/// is shown. The service serves the customer and internal editions itself, so their pages
+/// ask it by path; the public edition, published elsewhere, only when `_site.yaml` names
+/// the service.
+pub fn faq_view_beacon(content: &Content, edition: Edition, id: u32) -> Option<String> {
+    match edition {
+        Edition::Public if !content.site.service_given => None,
+        Edition::Public => Some(format!("{}faq/{id}/view.gif", content.site.service_url)),
+        Edition::Customer | Edition::Internal => Some(format!("/faq/{id}/view.gif")),
+    }
+}
+
+/// The service's vote page for article `id`, which the customer edition's article pages
+/// open with the chosen stars (`?stars=N`); customers alone vote.
+pub fn faq_vote_action(edition: Edition, id: u32) -> Option<String> {
+    (edition == Edition::Customer).then(|| format!("/faq/{id}/vote"))
+}
+
 /// Where `view`'s pages link to article `id`: below `lang_base` (a relative path or the
 /// edition's absolute URL with its language prefix) when the edition holds the article,
 /// else in the smallest edition that does, which asks for a login and shows nothing of it

@@ -83,8 +83,11 @@ pub struct SiteConfig {
     /// absolute URLs.
     pub base_url: String,
     /// The ticket service, ending in `/`: it serves the customer and internal editions and
-    /// answers searches.
+    /// answers searches. `base_url` when `_site.yaml` names none.
     pub service_url: String,
+    /// Whether `_site.yaml` names the ticket service (`service_url`). Only then do the
+    /// public edition's article pages count their views with the service's beacon.
+    pub service_given: bool,
     pub vendor: Localized,
     pub support_hours: Localized,
 }

@@ -180,8 +180,9 @@ fn load_site(root: &Path, diags: &mut Vec<Diagnostic>) -> SiteConfig {
         .unwrap_or_default();
     let service_url = f
         .string("service_url", false)
-        .map(|u| check_url(&mut f, "service_url", u))
-        .unwrap_or_else(|| base_url.clone());
+        .map(|u| check_url(&mut f, "service_url", u));
+    let service_given = service_url.is_some();
+    let service_url = service_url.unwrap_or_else(|| base_url.clone());
     let vendor = f.localized("vendor", false);
     let support_hours = f.localized("support_hours", false);
     diags.extend(f.finish(&[
@@ -197,6 +198,7 @@ fn load_site(root: &Path, diags: &mut Vec<Diagnostic>) -> SiteConfig {
         description,
         base_url,
         service_url,
+        service_given,
         vendor,
         support_hours,
     }
