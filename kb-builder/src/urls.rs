@@ -38,7 +38,7 @@ pub fn lang_prefix(lang: Language) -> &'static str {
 /// `index.html`: an edition has one page per article and language, and creating a folder
 /// for each doubled the file-system work that dominates a large build.
 pub fn article_path(id: u32) -> String {
-    format!("articles/{id}.html")
+    format!("{ARTICLES_DIR}/{id}.html")
 }
 
 /// The folder of the article pages, relative to a language root.
