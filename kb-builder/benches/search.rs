@@ -26,7 +26,7 @@
 //!
 //! Target: p99 < 10 ms for a two-word query at 100,000 articles.
 
-use kb_builder::content;
+use kb_builder::content::tree;
 use kb_builder::editions::{Edition, EditionView};
 use kb_builder::markdown::{self, Body};
 use kb_builder::search::{self, Filters, SearchIndex};
@@ -491,7 +491,7 @@ fn run(n: usize, queries: usize, body_bytes: usize) -> Outcome {
     );
 
     let t = Instant::now();
-    let content = content::load(&content_dir).expect("synthetic content is valid");
+    let content = tree::load(&content_dir).expect("synthetic content is valid");
     let load = t.elapsed();
     let t = Instant::now();
     let bodies: Vec<Body> = content.articles.par_iter().map(markdown::render).collect();

@@ -2,47 +2,10 @@
 //! page, feed, sitemap entry, attachment and index term of an edition is computed from the
 //! articles that edition may hold, and nothing else.
 
+use crate::content::{Content, Visibility};
+use crate::stats::Stats;
 use serde::Serialize;
 use std::fmt;
-
-/// Who an article is written for, from its front matter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Visibility {
-    Public,
-    Customer,
-    Internal,
-}
-
-impl Visibility {
-    /// Parses the front-matter value. There is deliberately no default: a missing or
-    /// misspelt visibility must fail the build rather than publish an article.
-    pub fn parse(s: &str) -> Option<Visibility> {
-        match s {
-            "public" => Some(Visibility::Public),
-            "customer" => Some(Visibility::Customer),
-            "internal" => Some(Visibility::Internal),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Visibility::Public => "public",
-            Visibility::Customer => "customer",
-            Visibility::Internal => "internal",
-        }
-    }
-
-    /// The smallest edition that holds articles of this visibility.
-    pub fn first_edition(self) -> Edition {
-        match self {
-            Visibility::Public => Edition::Public,
-            Visibility::Customer => Edition::Customer,
-            Visibility::Internal => Edition::Internal,
-        }
-    }
-}
 
 /// One complete static site: `site/<edition>/` and `site/search/<edition>/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -82,12 +45,12 @@ impl Edition {
         }
     }
 
-    /// Where the ticket service serves this edition, relative to its base URL.
-    pub fn mount_path(self) -> &'static str {
-        match self {
-            Edition::Public => "",
-            Edition::Customer => "kb/",
-            Edition::Internal => "agent/kb/",
+    /// The smallest edition that holds articles of `visibility`.
+    pub fn first_holding(visibility: Visibility) -> Edition {
+        match visibility {
+            Visibility::Public => Edition::Public,
+            Visibility::Customer => Edition::Customer,
+            Visibility::Internal => Edition::Internal,
         }
     }
 }
@@ -103,8 +66,8 @@ impl fmt::Display for Edition {
 /// are made from this alone, which is what keeps excluded articles out of it.
 pub struct EditionView<'a> {
     pub edition: Edition,
-    pub content: &'a crate::content::Content,
-    pub stats: &'a crate::stats::Stats,
+    pub content: &'a Content,
+    pub stats: &'a Stats,
     /// Indices into `content.articles` of the articles this edition holds, by id.
     pub articles: Vec<usize>,
     included: Vec<bool>,
@@ -118,11 +81,7 @@ pub const LATEST: usize = 20;
 pub const TOP: usize = 10;
 
 impl<'a> EditionView<'a> {
-    pub fn new(
-        edition: Edition,
-        content: &'a crate::content::Content,
-        stats: &'a crate::stats::Stats,
-    ) -> Self {
+    pub fn new(edition: Edition, content: &'a Content, stats: &'a Stats) -> Self {
         let included: Vec<bool> = content
             .articles
             .iter()
@@ -248,7 +207,7 @@ impl<'a> EditionView<'a> {
     pub fn home_edition_of(&self, id: u32) -> Option<Edition> {
         self.content
             .article(id)
-            .map(|a| a.visibility.first_edition())
+            .map(|a| Edition::first_holding(a.visibility))
     }
 }
 
@@ -268,12 +227,5 @@ mod tests {
         assert_eq!(holds(Edition::Public), vec![Public]);
         assert_eq!(holds(Edition::Customer), vec![Public, Customer]);
         assert_eq!(holds(Edition::Internal), vec![Public, Customer, Internal]);
-    }
-
-    #[test]
-    fn visibility_has_no_default() {
-        assert_eq!(Visibility::parse("Public"), None);
-        assert_eq!(Visibility::parse(""), None);
-        assert_eq!(Visibility::parse("customer"), Some(Visibility::Customer));
     }
 }

@@ -5,13 +5,16 @@
 
 use crate::content::{Article, Content};
 use crate::editions::{EditionView, LATEST, TOP};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::lang::Language;
 use crate::markdown::{self, Body};
-use crate::render::{article_href, article_path, edition_url, lang_prefix};
+use crate::output;
 use crate::theme::Strings;
+use crate::urls::{
+    article_href, article_path, atom_path, category_feed_stem, edition_url, feed_stem, lang_prefix,
+    rss_path,
+};
 use chrono::{DateTime, FixedOffset};
-use std::fs;
 use std::path::Path;
 
 /// Which date an entry is listed under, and so how it is identified: an updated-article
@@ -44,13 +47,13 @@ pub fn write_all(
     let site_title = content.site.title.get(lang);
     let mut specs = vec![
         FeedSpec {
-            stem: "feeds/latest-created".into(),
+            stem: feed_stem("latest-created"),
             title: format!("{site_title} — {}", t["feed_latest_created"]),
             kind: Kind::Created,
             entries: view.latest_created(&view.articles, LATEST),
         },
         FeedSpec {
-            stem: "feeds/latest-updated".into(),
+            stem: feed_stem("latest-updated"),
             title: format!("{site_title} — {}", t["feed_latest_updated"]),
             kind: Kind::Updated,
             entries: view.latest_updated(&view.articles, LATEST),
@@ -58,7 +61,7 @@ pub fn write_all(
     ];
     if !view.stats.is_empty() {
         specs.push(FeedSpec {
-            stem: "feeds/top10".into(),
+            stem: feed_stem("top10"),
             title: format!("{site_title} — {}", t["feed_top10"]),
             kind: Kind::Top,
             entries: view.top_viewed(&view.articles, TOP),
@@ -67,7 +70,7 @@ pub fn write_all(
     for c in 1..content.categories.len() {
         if view.shows_category(c) {
             specs.push(FeedSpec {
-                stem: format!("feeds/category/{}", content.categories[c].path),
+                stem: category_feed_stem(content, c),
                 title: format!(
                     "{site_title} — {} — {}",
                     content.categories[c].name.get(lang),
@@ -92,17 +95,10 @@ pub fn write_all(
             .collect();
         let rss = rss_feed(content, spec, &entries, lang, &lang_url);
         let atom = atom_feed(content, spec, &entries, lang, &lang_url);
-        write(&dir.join(format!("{}.rss", spec.stem)), &rss)?;
-        write(&dir.join(format!("{}.atom", spec.stem)), &atom)?;
+        output::write(&dir.join(rss_path(&spec.stem)), rss)?;
+        output::write(&dir.join(atom_path(&spec.stem)), atom)?;
     }
     Ok(specs.len() * 2)
-}
-
-fn write(path: &Path, text: &str) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    }
-    fs::write(path, text).map_err(|e| Error::io(path, e))
 }
 
 struct Entry<'a> {
@@ -213,7 +209,7 @@ fn atom_feed(
     use atom_syndication::{
         Category, Content as AtomContent, Entry as AtomEntry, Feed, Link, Person, Text,
     };
-    let self_url = format!("{lang_url}{}.atom", spec.stem);
+    let self_url = format!("{lang_url}{}", atom_path(&spec.stem));
     let author = Person {
         name: non_empty(content.site.vendor.get(lang), content.site.title.get(lang)),
         email: None,

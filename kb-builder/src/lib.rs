@@ -9,11 +9,13 @@ pub mod error;
 pub mod feeds;
 pub mod lang;
 pub mod markdown;
+pub mod output;
 pub mod render;
 pub mod search;
 pub mod site;
 pub mod stats;
 pub mod theme;
+pub mod urls;
 
 pub use error::{Diagnostic, Error, Result};
 pub use lang::Language;

@@ -6,8 +6,9 @@
 //! A body is rendered once per article, not once per edition and language: links that
 //! depend on where the page sits carry placeholders that [`place`] fills in per page.
 
-use crate::content::{Article, LinkTarget};
-use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use crate::content::{markdown_options, Article, LinkTarget};
+use crate::urls::attachment_path;
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Parser, Tag, TagEnd};
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
@@ -15,14 +16,6 @@ use std::sync::OnceLock;
 const ROOT: &str = "__kb_root__/";
 /// Followed by an article number and `/`: a link to that article, resolved per edition.
 const FAQ: &str = "__kb_faq__";
-
-/// The Markdown extensions articles may use.
-pub fn options() -> Options {
-    Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_STRIKETHROUGH
-}
 
 /// An article body rendered once, placed into each page with [`place`].
 #[derive(Debug, Clone, Default)]
@@ -43,7 +36,7 @@ pub fn render(article: &Article) -> Body {
     let mut heading: Option<(HeadingLevel, Vec<Event>)> = None;
     let mut used_ids = HashSet::new();
 
-    for event in Parser::new_ext(&article.body, options()) {
+    for event in Parser::new_ext(&article.body, markdown_options()) {
         match &event {
             Event::Text(t) | Event::Code(t) => text.push_str(t),
             Event::SoftBreak
@@ -120,24 +113,6 @@ fn rewrite_link<'a>(
         }
     }
     event
-}
-
-/// Where an attachment lives inside an edition: `files/<id>/<name>`, percent-encoded.
-pub fn attachment_path(id: u32, name: &str) -> String {
-    format!("files/{id}/{}", encode_segment(name))
-}
-
-/// Percent-encodes one URL path segment (keeps unreserved characters).
-pub fn encode_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Heading ids keep letters of every script (Japanese headings stay readable in URLs) and
@@ -247,7 +222,7 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::editions::Visibility;
+    use crate::content::Visibility;
     use crate::lang::Language;
 
     fn article(body: &str, links: &[(&str, LinkTarget)]) -> Article {

@@ -3,66 +3,18 @@
 //! folder: a CDN's root, or the ticket service's `/kb/` and `/agent/kb/`.
 
 use crate::content::{Article, Content};
-use crate::editions::{Edition, EditionView, TOP};
-use crate::error::{Error, Result};
+use crate::editions::{EditionView, TOP};
+use crate::error::Result;
 use crate::lang::Language;
 use crate::markdown::{self, Body};
+use crate::output;
 use crate::theme::Theme;
+use crate::urls::{
+    self, article_href, article_path, atom_path, category_feed_stem, category_path, edition_url,
+    feed_stem, lang_prefix, rss_path,
+};
 use serde_json::{json, Value};
-use std::fs;
 use std::path::Path;
-
-/// The absolute URL where an edition is published, ending in `/`.
-pub fn edition_url(content: &Content, edition: Edition) -> String {
-    match edition {
-        Edition::Public => content.site.base_url.clone(),
-        _ => format!("{}{}", content.site.service_url, edition.mount_path()),
-    }
-}
-
-/// Path of a language's tree inside an edition: Japanese at the root, English under `en/`.
-pub fn lang_prefix(lang: Language) -> &'static str {
-    match lang {
-        Language::Ja => "",
-        Language::En => "en/",
-    }
-}
-
-/// `articles/<id>.html`, relative to a language root. A file rather than a folder with an
-/// `index.html`: an edition has one page per article and language, and creating a folder
-/// for each doubled the file-system work that dominates a large build.
-pub fn article_path(id: u32) -> String {
-    format!("articles/{id}.html")
-}
-
-/// `category/<folders>/`, relative to a language root; empty for the root category.
-pub fn category_path(content: &Content, c: usize) -> String {
-    if c == 0 {
-        String::new()
-    } else {
-        format!("category/{}/", content.categories[c].path)
-    }
-}
-
-/// Where `view`'s pages link to article `id`: below `lang_base` (a relative path or the
-/// edition's absolute URL with its language prefix) when the edition holds the article,
-/// else in the smallest edition that does, which asks for a login and shows nothing of it
-/// here.
-pub fn article_href(view: &EditionView, id: u32, lang: Language, lang_base: &str) -> String {
-    let content = view.content;
-    match content.articles.binary_search_by_key(&id, |a| a.id) {
-        Ok(i) if view.holds(i) => format!("{lang_base}{}", article_path(id)),
-        _ => {
-            let edition = view.home_edition_of(id).unwrap_or(Edition::Internal);
-            format!(
-                "{}{}{}",
-                edition_url(content, edition),
-                lang_prefix(lang),
-                article_path(id)
-            )
-        }
-    }
-}
 
 /// `1.2 MB`: sizes as people read them.
 pub fn human_size(bytes: u64) -> String {
@@ -113,9 +65,11 @@ impl<'a> Renderer<'a> {
         base.insert("vendor", site.vendor.get(lang));
         base.insert("support_hours", site.support_hours.get(lang));
         base.insert("edition", view.edition.as_str());
-        let service_search = format!("{}{}search", site.service_url, view.edition.mount_path());
-        base.insert("search_action", &service_search);
-        base.insert("search_api", &format!("{}api/search", site.service_url));
+        base.insert(
+            "search_action",
+            &urls::service_search_url(content, view.edition),
+        );
+        base.insert("search_api", &urls::service_search_api_url(content));
         base.insert("show_top", &!view.stats.is_empty());
         Renderer {
             theme,
@@ -175,14 +129,7 @@ impl<'a> Renderer<'a> {
         } else {
             file
         };
-        // Article pages go into `articles/`, made once in `new`; asking the file system
-        // again for each of thousands of pages is measurable.
-        if !path.starts_with("articles/") {
-            if let Some(dir) = file.parent() {
-                fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-            }
-        }
-        fs::write(&file, html).map_err(|e| Error::io(&file, e))
+        output::write(&file, html)
     }
 
     fn item(&self, i: usize, date: DateKind) -> Value {
@@ -251,9 +198,9 @@ impl<'a> Renderer<'a> {
             .collect()
     }
 
-    /// Feed links for a page's `<head>` and footer: `(label key, file stem)`.
+    /// A feed link for a page's `<head>` and footer.
     fn feeds(&self, stem: &str, label: &str) -> Value {
-        json!({"label": label, "rss": format!("feeds/{stem}.rss"), "atom": format!("feeds/{stem}.atom")})
+        json!({"label": label, "rss": rss_path(stem), "atom": atom_path(stem)})
     }
 
     pub fn home(&self) -> Result<()> {
@@ -268,11 +215,11 @@ impl<'a> Renderer<'a> {
         ctx.insert("categories", &rows);
         self.lists(&self.view.articles, &mut ctx);
         let mut feeds = vec![
-            self.feeds("latest-created", &t["feed_latest_created"]),
-            self.feeds("latest-updated", &t["feed_latest_updated"]),
+            self.feeds(&feed_stem("latest-created"), &t["feed_latest_created"]),
+            self.feeds(&feed_stem("latest-updated"), &t["feed_latest_updated"]),
         ];
         if !self.view.stats.is_empty() {
-            feeds.push(self.feeds("top10", &t["feed_top10"]));
+            feeds.push(self.feeds(&feed_stem("top10"), &t["feed_top10"]));
         }
         ctx.insert("feeds", &feeds);
         self.write("", &self.theme.render("kb/home.html", &ctx)?)
@@ -300,7 +247,7 @@ impl<'a> Renderer<'a> {
             .collect();
         ctx.insert("articles", &articles);
         self.lists(&self.view.articles_below(c), &mut ctx);
-        let stem = format!("category/{}", cat.path);
+        let stem = category_feed_stem(self.content(), c);
         ctx.insert("feeds", &vec![self.feeds(&stem, &t["feed_latest_updated"])]);
         self.write(&path, &self.theme.render("kb/category.html", &ctx)?)
     }
@@ -325,7 +272,7 @@ impl<'a> Renderer<'a> {
         let attachments: Vec<Value> = a
             .attachments
             .iter()
-            .map(|f| json!({"name": f.name, "path": markdown::attachment_path(a.id, &f.name), "size": human_size(f.size)}))
+            .map(|f| json!({"name": f.name, "path": urls::attachment_path(a.id, &f.name), "size": human_size(f.size)}))
             .collect();
         let stats = self.view.stats.get(&a.id);
         ctx.insert(
@@ -349,14 +296,23 @@ impl<'a> Renderer<'a> {
             }),
         );
         ctx.insert("body", &body);
+        let edition = self.view.edition;
+        ctx.insert(
+            "beacon",
+            &urls::faq_view_beacon(self.content(), edition, a.id),
+        );
+        ctx.insert("vote_action", &urls::faq_vote_action(edition, a.id));
         ctx.insert("breadcrumb", &self.breadcrumb(a.category));
         self.write(&path, &self.theme.render("kb/article.html", &ctx)?)
     }
 
     pub fn search_page(&self) -> Result<()> {
         let t = self.theme.strings(self.lang);
-        let ctx = self.context("search/", &t["search"]);
-        self.write("search/", &self.theme.render("kb/search.html", &ctx)?)
+        let ctx = self.context(urls::SEARCH_PAGE, &t["search"]);
+        self.write(
+            urls::SEARCH_PAGE,
+            &self.theme.render("kb/search.html", &ctx)?,
+        )
     }
 
     /// `404.html` is served for any missing path, at any depth, so its links are absolute.

@@ -2,19 +2,20 @@
 //! folder next to the output, then swap it in. A failed build leaves the previous site
 //! exactly as it was.
 
-use crate::content::{self, Content};
+use crate::content::{tree, Content};
 use crate::editions::{Edition, EditionView};
 use crate::error::{Error, Result};
 use crate::feeds;
 use crate::lang::Language;
 use crate::markdown::{self, Body};
+use crate::output::{self, Staging};
 use crate::render::{self, Renderer};
 use crate::search;
 use crate::stats::{self, Stats};
 use crate::theme::Theme;
+use crate::urls;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -51,14 +52,14 @@ pub struct BuildReport {
 
 /// Validates the content tree without writing anything.
 pub fn check(content_dir: &Path) -> Result<Content> {
-    content::load(content_dir)
+    tree::load(content_dir)
 }
 
 /// Builds all three editions into `opts.out`.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let started = Instant::now();
     let theme = Theme::load(&opts.theme)?;
-    let mut content = content::load(&opts.content)?;
+    let mut content = tree::load(&opts.content)?;
     if let Some(url) = &opts.base_url {
         let url = if url.ends_with('/') {
             url.clone()
@@ -67,6 +68,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         };
         content.site.base_url = url.clone();
         content.site.service_url = url;
+        content.site.service_given = true;
     }
     let stats = match &opts.stats {
         Some(p) => stats::load(p)?,
@@ -74,93 +76,28 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     };
     let bodies: Vec<Body> = content.articles.par_iter().map(markdown::render).collect();
 
-    let tmp = sibling(&opts.out, "building")?;
-    let result = build_into(&tmp, &theme, &content, &stats, &bodies, opts.progress);
+    let staging = Staging::new(&opts.out)?;
+    let result = build_into(
+        staging.dir(),
+        &theme,
+        &content,
+        &stats,
+        &bodies,
+        opts.progress,
+    );
     let editions = match result {
         Ok(r) => r,
         Err(e) => {
-            let _ = fs::remove_dir_all(&tmp);
+            staging.discard();
             return Err(e);
         }
     };
-    swap_in(&tmp, &opts.out)?;
+    staging.commit()?;
     Ok(BuildReport {
         articles: content.articles.len(),
         editions,
         elapsed: started.elapsed(),
     })
-}
-
-/// A fresh folder next to `out` (same file system, so the final rename is atomic).
-fn sibling(out: &Path, what: &str) -> Result<PathBuf> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "site".into());
-    let path = parent.join(format!(".{name}.{what}-{}", std::process::id()));
-    if path.exists() {
-        fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
-    }
-    fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
-    Ok(path)
-}
-
-/// Replaces `out` by `tmp`. On Linux the two folders trade places in one atomic step, so a
-/// web server or the ticket service serving `out` never sees it missing; elsewhere (or on
-/// a file system without that) the old site is moved aside first and put back if the new
-/// one cannot be moved in.
-fn swap_in(tmp: &Path, out: &Path) -> Result<()> {
-    if !out.exists() {
-        return fs::rename(tmp, out).map_err(|e| Error::io(out, e));
-    }
-    if exchange(tmp, out) {
-        // `tmp` now holds the previous site.
-        return fs::remove_dir_all(tmp).map_err(|e| Error::io(tmp, e));
-    }
-    let old = sibling(out, "old")?;
-    fs::remove_dir(&old).map_err(|e| Error::io(&old, e))?;
-    fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
-    if let Err(e) = fs::rename(tmp, out) {
-        let _ = fs::rename(&old, out);
-        return Err(Error::io(out, e));
-    }
-    fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))
-}
-
-/// Atomically exchanges two paths (`renameat2` with `RENAME_EXCHANGE`); false when the
-/// system or file system cannot.
-#[cfg(target_os = "linux")]
-fn exchange(a: &Path, b: &Path) -> bool {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let (Ok(a), Ok(b)) = (
-        CString::new(a.as_os_str().as_bytes()),
-        CString::new(b.as_os_str().as_bytes()),
-    ) else {
-        return false;
-    };
-    // SAFETY: both are valid NUL-terminated paths that outlive the call; AT_FDCWD makes
-    // them relative to the working directory, as `fs::rename` does.
-    let rc = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            a.as_ptr(),
-            libc::AT_FDCWD,
-            b.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    rc == 0
-}
-
-#[cfg(not(target_os = "linux"))]
-fn exchange(_: &Path, _: &Path) -> bool {
-    false
 }
 
 fn build_into(
@@ -228,15 +165,14 @@ fn write_edition(
     bar: &ProgressBar,
 ) -> Result<EditionReport> {
     let content = view.content;
-    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    output::make_dir(dir)?;
     let categories: Vec<usize> = (1..content.categories.len())
         .filter(|c| view.shows_category(*c))
         .collect();
     let mut pages = 0;
     let mut feed_files = 0;
     for lang in Language::ALL {
-        let articles_dir = dir.join(render::lang_prefix(lang)).join("articles");
-        fs::create_dir_all(&articles_dir).map_err(|e| Error::io(&articles_dir, e))?;
+        output::make_dir(&dir.join(urls::lang_prefix(lang)).join(urls::ARTICLES_DIR))?;
         let r = Renderer::new(theme, view, bodies, lang, dir);
         r.home()?;
         r.search_page()?;
@@ -250,7 +186,7 @@ fn write_edition(
         pages += 3 + categories.len() + view.articles.len();
         feed_files += feeds::write_all(view, bodies, lang, &theme.strings(lang), dir)?;
     }
-    write_file(&dir.join("sitemap.xml"), &render::sitemap(view))?;
+    output::write(&dir.join("sitemap.xml"), render::sitemap(view))?;
     let robots = match view.edition {
         Edition::Public => format!(
             "User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n",
@@ -258,17 +194,14 @@ fn write_edition(
         ),
         _ => "User-agent: *\nDisallow: /\n".to_string(),
     };
-    write_file(&dir.join("robots.txt"), &robots)?;
+    output::write(&dir.join("robots.txt"), robots)?;
     theme.copy_static(&dir.join("assets"))?;
     let mut attachments = 0;
     for &i in &view.articles {
         let a = &content.articles[i];
         for f in &a.attachments {
             let target = dir.join("files").join(a.id.to_string()).join(&f.name);
-            if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-            }
-            fs::copy(&f.path, &target).map_err(|e| Error::io(&f.path, e))?;
+            output::copy(&f.path, &target)?;
             attachments += 1;
         }
     }
@@ -279,8 +212,4 @@ fn write_edition(
         feeds: feed_files,
         attachments,
     })
-}
-
-fn write_file(path: &Path, text: &str) -> Result<()> {
-    fs::write(path, text).map_err(|e| Error::io(path, e))
 }

@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::lang::Language;
+use crate::output;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -126,9 +127,9 @@ impl Theme {
                 .expect("walkdir yields paths below its root");
             let target = dest.join(rel);
             if entry.file_type().is_dir() {
-                fs::create_dir_all(&target).map_err(|e| Error::io(&target, e))?;
+                output::make_dir(&target)?;
             } else {
-                fs::copy(entry.path(), &target).map_err(|e| Error::io(&target, e))?;
+                output::copy(entry.path(), &target)?;
             }
         }
         Ok(())

@@ -3,7 +3,8 @@
 
 mod common;
 use common::*;
-use kb_builder::{content, Error};
+use kb_builder::content::tree as content;
+use kb_builder::Error;
 
 fn errors_of(dir: &std::path::Path) -> Vec<String> {
     match content::load(dir) {

@@ -80,7 +80,7 @@ impl Faq {
         let page = self
             .site_dir
             .join(edition.as_str())
-            .join(kb_builder::render::article_path(id));
+            .join(kb_builder::urls::article_path(id));
         tokio::fs::metadata(page).await.is_ok_and(|m| m.is_file())
     }
 

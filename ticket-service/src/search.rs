@@ -191,21 +191,9 @@ impl SearchIndexes {
     }
 }
 
-/// The path of an article in an edition as the service serves it, for an interface
-/// language: `/articles/12/`, `/en/articles/12/`, `/kb/articles/12/`, `/agent/kb/en/…`.
-pub fn article_url(edition: Edition, lang: kb_builder::Language, id: u32) -> String {
-    format!(
-        "/{}{}{}",
-        edition.mount_path(),
-        kb_builder::render::lang_prefix(lang),
-        kb_builder::render::article_path(id)
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kb_builder::Language;
 
     #[tokio::test]
     async fn a_flood_of_searches_is_refused_after_a_short_wait() {
@@ -222,27 +210,6 @@ mod tests {
         let started = std::time::Instant::now();
         assert!(matches!(search().await, Err(Error::Unavailable)));
         assert!(started.elapsed() >= QUEUE_WAIT);
-    }
-
-    #[test]
-    fn article_urls_follow_the_edition_and_language() {
-        let path = kb_builder::render::article_path(12);
-        assert_eq!(
-            article_url(Edition::Public, Language::Ja, 12),
-            format!("/{path}")
-        );
-        assert_eq!(
-            article_url(Edition::Public, Language::En, 12),
-            format!("/en/{path}")
-        );
-        assert_eq!(
-            article_url(Edition::Customer, Language::Ja, 12),
-            format!("/kb/{path}")
-        );
-        assert_eq!(
-            article_url(Edition::Internal, Language::En, 12),
-            format!("/agent/kb/en/{path}")
-        );
     }
 
     #[test]

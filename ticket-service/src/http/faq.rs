@@ -3,23 +3,23 @@
 //! | path                       | who                                                |
 //! |----------------------------|----------------------------------------------------|
 //! | `GET /faq/{id}/view.gif`   | anyone (the static pages' beacon); answers a 1×1 GIF |
-//! | `GET /faq/{id}/vote`       | customers: the article's rating and the vote form  |
-//! | `POST /faq/{id}/vote`      | customers: vote 1–5 (`stars`); the form is also on the customer edition's article pages |
+//! | `GET /faq/{id}/vote`       | customers: the article's rating and the vote form (`?stars=N` preselects N, as the customer edition's article pages send it) |
+//! | `POST /faq/{id}/vote`      | customers: vote 1–5 (`stars`)                      |
 
 use super::context::{client_ip, Ctx};
 use super::csrf::CsrfForm;
 use super::extract::CurrentUser;
 use crate::error::{Error, Result};
 use crate::faq::Rating;
-use crate::search::article_url;
 use crate::state::AppState;
 use crate::store::users::User;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use kb_builder::editions::Edition;
+use kb_builder::urls::service_article_path;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -82,6 +82,7 @@ async fn render(
     user: &User,
     id: u32,
     thanks: bool,
+    preselect: Option<u8>,
     problem: Option<String>,
 ) -> Result<Response> {
     let rating: Rating = state.faq.rating(id).await?;
@@ -96,7 +97,10 @@ async fn render(
     };
     let mut tc = tera::Context::new();
     tc.insert("id", &id);
-    tc.insert("article_url", &article_url(Edition::Customer, ctx.lang, id));
+    tc.insert(
+        "article_url",
+        &service_article_path(Edition::Customer, ctx.lang, id),
+    );
     tc.insert("thanks", &thanks);
     tc.insert(
         "current",
@@ -112,7 +116,7 @@ async fn render(
         "yours",
         &yours.map(|s| fill("vote_yours", &[("stars", s.to_string())])),
     );
-    tc.insert("stars", &yours.unwrap_or(0));
+    tc.insert("stars", &preselect.or(yours).unwrap_or(0));
     tc.insert("problem", &problem);
     let status = if problem.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -131,15 +135,26 @@ fn article_id(raw: &str) -> Result<u32> {
     raw.parse().map_err(|_| Error::NotFound)
 }
 
-/// `GET /faq/{id}/vote`.
+#[derive(Deserialize)]
+struct VoteQuery {
+    stars: Option<String>,
+}
+
+/// `GET /faq/{id}/vote[?stars=N]`: the stars chosen on the article page (1–5; anything
+/// else is ignored) are preselected, else the customer's earlier vote. Voting is the POST.
 async fn vote_page(
     State(state): State<AppState>,
     CurrentUser { ctx, user, .. }: CurrentUser,
     Path(id): Path<String>,
+    Query(query): Query<VoteQuery>,
 ) -> Result<Response> {
     customer(&user)?;
     let id = article_id(&id)?;
-    render(&state, &ctx, &user, id, false, None).await
+    let preselect = query
+        .stars
+        .and_then(|s| s.parse::<u8>().ok())
+        .filter(|n| (1..=5).contains(n));
+    render(&state, &ctx, &user, id, false, preselect, None).await
 }
 
 #[derive(Deserialize)]
@@ -158,14 +173,14 @@ async fn vote(
     customer(&user)?;
     let id = article_id(&id)?;
     match state.faq.vote(&user, id, &form.stars).await {
-        Ok(_) => render(&state, &ctx, &user, id, true, None).await,
+        Ok(_) => render(&state, &ctx, &user, id, true, None, None).await,
         Err(Error::Validation { errors }) => {
             let message = errors
                 .values()
                 .map(|e| e.translate(ctx.strings()))
                 .collect::<Vec<_>>()
                 .join(" ");
-            render(&state, &ctx, &user, id, false, Some(message)).await
+            render(&state, &ctx, &user, id, false, None, Some(message)).await
         }
         Err(e) => Err(e),
     }

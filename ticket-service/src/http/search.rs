@@ -23,7 +23,6 @@ use super::extract::{CurrentAgent, CurrentUser};
 use super::see_other;
 use crate::domain::FieldError;
 use crate::error::{Error, Result};
-use crate::search::article_url;
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -32,6 +31,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use kb_builder::editions::Edition;
 use kb_builder::search::{Filters, Hit};
+use kb_builder::urls::service_article_path;
 use kb_builder::Language;
 use serde::{Deserialize, Serialize};
 
@@ -121,7 +121,7 @@ pub struct HitView {
 impl HitView {
     fn of(hit: Hit, edition: Edition, lang: Language) -> HitView {
         HitView {
-            url: article_url(edition, lang, hit.id),
+            url: service_article_path(edition, lang, hit.id),
             id: hit.id,
             title: hit.title,
             category: hit.category,
@@ -169,7 +169,7 @@ pub async fn internal_page(
 
 /// Where an edition's search page is.
 fn action(edition: Edition) -> String {
-    format!("/{}search", edition.mount_path())
+    kb_builder::urls::service_search_path(edition)
 }
 
 /// `action?q=…&language=…&category=…&page=…&lang=…`, empty values left out.

@@ -257,7 +257,7 @@ async fn the_stats_export_feeds_the_top_ten_and_ratings_of_a_build(backend: Back
     let article = std::fs::read_to_string(
         app.site_dir
             .join("customer")
-            .join(kb_builder::render::article_path(405)),
+            .join(kb_builder::urls::article_path(405)),
     )
     .unwrap();
     let info = &article[article.find("class=\"infobox\"").unwrap()..];
@@ -267,9 +267,55 @@ async fn the_stats_export_feeds_the_top_ten_and_ratings_of_a_build(backend: Back
     );
 }
 
+/// The stars a radio button of the vote form has checked, in order.
+fn checked(html: &str) -> Vec<String> {
+    html.split("<input type=\"radio\" name=\"stars\" value=\"")
+        .skip(1)
+        .filter(|rest| rest[..rest.find('>').unwrap()].contains("checked"))
+        .map(|rest| rest[..rest.find('"').unwrap()].to_string())
+        .collect()
+}
+
+async fn the_article_page_s_stars_are_preselected_on_the_vote_page(backend: Backend) {
+    let app = spawn_app_with_kb(backend).await;
+    app.add_customer("a@example.com", "A").await;
+    let a = app.logged_in("a@example.com", PASSWORD).await;
+    let id = kb::CUSTOMER;
+    // The customer edition's article page sends the chosen stars to the vote page.
+    let page = app
+        .get(&a, &format!("/kb/{}", kb_builder::urls::article_path(id)))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text(page).contains(&format!("<form method=\"get\" action=\"/faq/{id}/vote\"")),
+        "the article page has the vote form"
+    );
+    let page = |query: &'static str| {
+        let (app, a) = (&app, &a);
+        async move {
+            let r = app.get(a, &format!("/faq/{id}/vote{query}")).await;
+            assert_eq!(r.status(), 200);
+            r.text().await.unwrap()
+        }
+    };
+    assert_eq!(checked(&page("?stars=4").await), ["4"]);
+    assert!(checked(&page("").await).is_empty());
+    // Opening the page records nothing: the customer confirms with the form.
+    assert!(!app.state.faq.export().await.unwrap().contains_key(&id));
+    // An earlier vote is shown unless other stars were chosen; nonsense is ignored.
+    assert_eq!(vote(&app, &a, id, "2").await.status(), 200);
+    assert_eq!(checked(&page("").await), ["2"]);
+    assert_eq!(checked(&page("?stars=5").await), ["5"]);
+    assert_eq!(checked(&page("?stars=9").await), ["2"]);
+    assert_eq!(checked(&page("?stars=x").await), ["2"]);
+}
+
 crate::both_backends!(
     views_count_once_per_visitor_within_ten_minutes,
     customers_vote_once_per_article_and_may_change_it,
     saved_searches_are_named_run_and_deleted,
     the_stats_export_feeds_the_top_ten_and_ratings_of_a_build,
+    the_article_page_s_stars_are_preselected_on_the_vote_page,
 );

@@ -2,7 +2,7 @@
 //! articles, and reopening the indexes after kb-builder rebuilds the site.
 
 use crate::helpers::*;
-use kb_builder::render::article_path;
+use kb_builder::urls::article_path;
 use serde_json::Value;
 
 /// Status and HTML of a page, with tera's escaped slashes (`&#x2F;`) turned back into `/`

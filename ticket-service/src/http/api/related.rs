@@ -7,12 +7,12 @@ use super::auth::ApiUser;
 use super::input::Params;
 use super::schema::{ApiError, RelatedArticle, RelatedList};
 use crate::error::{Error, Result};
-use crate::search::article_url;
 use crate::state::AppState;
 use crate::tickets::forms::FieldErrors;
 use axum::extract::{RawQuery, State};
 use axum::Json;
 use kb_builder::editions::Edition;
+use kb_builder::urls::service_article_path;
 use utoipa::IntoParams;
 
 const LIMIT_DEFAULT: usize = 5;
@@ -78,7 +78,7 @@ pub async fn list(
             .await?
             .into_iter()
             .map(|h| RelatedArticle {
-                url: article_url(edition, caller.lang, h.id),
+                url: service_article_path(edition, caller.lang, h.id),
                 id: h.id,
                 title: h.title,
                 category: h.category,
