@@ -469,7 +469,7 @@ async fn a_bad_form_keeps_what_was_typed_and_the_files(backend: Backend) {
     assert!(html.contains("value=\"メールが送れない\""));
     assert!(!html.contains("role=\"alert\""));
     // No knowledge base in this app: nothing found, said so.
-    assert!(html.contains("件名と本文から有効な情報は見つかりませんでした"));
+    assert!(html.contains("<p>件名と本文から有効な情報は見つかりませんでした</p>"));
     assert_eq!(sql_count(&app, "SELECT COUNT(*) FROM tickets").await, 1);
 
     // A bad reply keeps its state choice and its file.
@@ -935,6 +935,78 @@ async fn agents_are_sent_to_their_pages(backend: Backend) {
     assert_eq!(app.get(&agent, "/tickets/new").await.status(), 404);
 }
 
+// ---------------------------------------------------------------------------------------
+// Related articles
+
+async fn related_faq_is_suggested_with_and_without_javascript(backend: Backend) {
+    let app = spawn_app_with_kb(backend).await;
+    app.add_customer("yamada@example.com", "山田 太郎").await;
+    let customer = app.logged_in("yamada@example.com", PASSWORD).await;
+    // Without JavaScript: the button shows the form again with the suggestions.
+    let (csrf, token) = new_form_tokens(&app, &customer, "/tickets/new").await;
+    let response = post_multipart(
+        &app,
+        &customer,
+        "/tickets/new",
+        &[
+            ("csrf", &csrf),
+            ("form_token", &token),
+            ("subject", "narwhal"),
+            ("body", "gateway の設定"),
+            ("action", "related"),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("<h2>こちらの情報も役にたつかも知れません</h2>"),
+        "{html}"
+    );
+    assert!(html.contains("narwhal の契約者向け手順"));
+    // Never an internal article.
+    assert!(!html.contains("axolotl"));
+    assert!(!html.contains("<p>件名と本文から有効な情報は見つかりませんでした</p>"));
+    // Nothing for words no article has.
+    let response = post_multipart(
+        &app,
+        &customer,
+        "/tickets/new",
+        &[
+            ("csrf", &csrf),
+            ("form_token", &token),
+            ("subject", "zzzyzzx"),
+            ("body", "qqqxqqq"),
+            ("action", "related"),
+        ],
+        &[],
+    )
+    .await;
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<p>件名と本文から有効な情報は見つかりませんでした</p>"));
+    assert_eq!(sql_count(&app, "SELECT COUNT(*) FROM tickets").await, 0);
+    // With JavaScript: tickets.js asks /api/v1/related with the session cookie (a GET, no
+    // CSRF header), and the page carries both headings for it.
+    let (_, form) = page(&app, &customer, "/tickets/new").await;
+    assert!(form.contains("data-found=\"こちらの情報も役にたつかも知れません\""));
+    assert!(form.contains("data-none=\"件名と本文から有効な情報は見つかりませんでした\""));
+    assert!(form.contains("tickets.js"));
+    let response = app
+        .get(
+            &customer,
+            "/api/v1/related?limit=5&subject=narwhal&body=gateway",
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let json: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(json["hits"][0]["title"], "narwhal の契約者向け手順");
+    // The script is served.
+    let response = app.get(&customer, "/static/tickets.js").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.text().await.unwrap().contains("/api/v1/related"));
+}
+
 both_backends!(
     the_support_manual_flow_through_the_pages,
     a_bad_form_keeps_what_was_typed_and_the_files,
@@ -945,6 +1017,7 @@ both_backends!(
     an_ended_contract_reads_but_cannot_write,
     the_list_pages_refreshes_and_shows_times_in_the_users_zone,
     agents_are_sent_to_their_pages,
+    related_faq_is_suggested_with_and_without_javascript,
 );
 
 // ---------------------------------------------------------------------------------------
