@@ -925,6 +925,40 @@ async fn the_list_pages_refreshes_and_shows_times_in_the_users_zone(backend: Bac
     assert!(html.contains(&shown[..13]), "{shown} in {html}");
 }
 
+async fn the_pages_speak_english_too(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.add_customer("yamada@example.com", "Taro Yamada").await;
+    let customer = app.logged_in("yamada@example.com", PASSWORD).await;
+    let number = open_ticket(&app, &customer, "Mail is stuck", &[], &[]).await;
+    let csrf = app.csrf(&customer, "/settings").await;
+    let response = app
+        .post_form(
+            &customer,
+            "/settings/preferences",
+            &[
+                ("csrf", &csrf),
+                ("language", "en"),
+                ("time_zone", "Asia/Tokyo"),
+                ("refresh", "0"),
+                ("page_size", "25"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let (_, html) = page(&app, &customer, "/tickets/new").await;
+    assert!(html.contains("<html lang=\"en\">"));
+    assert!(html.contains("Fields marked * are required."));
+    assert!(html.contains("8: Server log investigation"));
+    assert!(html.contains("Check related FAQ"));
+    assert!(html.contains("<option value=\"3\" selected>"));
+    let (_, html) = page(&app, &customer, &format!("/tickets/{number}")).await;
+    assert!(html.contains("Ticket information") && html.contains("Next state"));
+    assert!(html.contains("Re: Mail is stuck"));
+    let (_, html) = page(&app, &customer, "/tickets").await;
+    assert!(html.contains("Open (") || html.contains(">Open<"), "{html}");
+    assert!(!html.contains("チケット一覧"));
+}
+
 async fn agents_are_sent_to_their_pages(backend: Backend) {
     let app = spawn_app(backend).await;
     app.add_agent("sato@madoguchi.example", "佐藤 次郎").await;
@@ -1017,6 +1051,7 @@ both_backends!(
     an_ended_contract_reads_but_cannot_write,
     the_list_pages_refreshes_and_shows_times_in_the_users_zone,
     agents_are_sent_to_their_pages,
+    the_pages_speak_english_too,
     related_faq_is_suggested_with_and_without_javascript,
 );
 
