@@ -459,7 +459,8 @@ pub struct Tickets {
     /// Uploads read at once; each may hold `attachment_max_request_mib` in memory.
     pub max_concurrent_uploads: u32,
     /// The FAQ number of the article on renewing a maintenance contract, linked for
-    /// customers whose contract has ended.
+    /// customers whose contract has ended. Make it public: they lose the customer edition
+    /// after the grace period.
     pub renewal_article: u32,
     /// A ticket in カスタマー確認中 (awaiting customer) with no customer reply for this many
     /// days moves to クローズ確認中 (pending close).

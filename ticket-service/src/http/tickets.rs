@@ -24,7 +24,6 @@ use super::upload::{self, MultipartForm, Uploaded};
 use super::view::{self, Choice};
 use crate::domain::{FieldError, TicketState};
 use crate::error::{Error, Result};
-use crate::search::article_url;
 use crate::state::AppState;
 use crate::store::attachments::Meta;
 use crate::store::tickets::{Filter, Order, StateFilter, Ticket};
@@ -38,6 +37,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use kb_builder::editions::Edition;
+use kb_builder::urls::service_article_path as article_url;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -81,13 +81,15 @@ async fn write_block(state: &AppState, ctx: &Ctx, user: &User) -> Result<Option<
     }
 }
 
-/// What the pages show when the user cannot write: the reason and the renewal article.
+/// What the pages show when the user cannot write: the reason and the renewal article, in
+/// the public edition (a customer past the contract's grace period has no customer
+/// edition any more; see `tickets.renewal_article`).
 fn insert_block(tc: &mut tera::Context, state: &AppState, ctx: &Ctx, block: &Option<String>) {
     tc.insert("write_block", block);
     tc.insert(
         "renewal_url",
         &article_url(
-            Edition::Customer,
+            Edition::Public,
             ctx.lang,
             state.tickets.settings().renewal_article,
         ),
