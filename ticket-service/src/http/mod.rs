@@ -25,6 +25,7 @@ pub mod home;
 pub mod kb;
 pub mod search;
 pub mod settings;
+pub mod thread;
 pub mod tickets;
 pub mod upload;
 pub mod view;

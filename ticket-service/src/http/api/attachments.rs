@@ -3,20 +3,17 @@
 //! internal note; anything else is 404, with the same body as a file that does not exist.
 //! It is always sent as an attachment, with the name in an RFC 6266 `filename*`, the type
 //! from the allow-list (`tickets::files::content_type`, never what the uploader claimed)
-//! and `nosniff`, so no file can run as a page of this site.
+//! and `nosniff`, so no file can run as a page of this site — the same response as the
+//! pages' `/attachments/{id}` (`http::attachments::download`).
 
 use super::auth::ApiUser;
 use super::schema::{ApiError, AttachmentList};
 use super::tickets::detail;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::state::AppState;
-use crate::tickets::files::content_type;
-use crate::tickets::Viewer;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// The files of a ticket's articles (without internal notes' for customers).
 #[utoipa::path(
@@ -58,87 +55,6 @@ pub async fn download(
     caller: ApiUser,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    // A malformed id is a file that does not exist, not a different error.
-    let id: i64 = id.parse().map_err(|_| Error::NotFound)?;
-    let file = state
-        .tickets
-        .attachment(Viewer::of(&caller.user)?, id)
-        .await?;
-    let headers = [
-        (
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(content_type(&file.meta.file_name)),
-        ),
-        (
-            header::CONTENT_DISPOSITION,
-            content_disposition(&file.meta.file_name),
-        ),
-        (
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ),
-        (
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("private, no-store"),
-        ),
-    ];
-    Ok((headers, file.data).into_response())
+    crate::http::attachments::download(&state, &caller.user, &id).await
 }
 
-/// RFC 5987 `attr-char`s stay as they are; everything else is percent-encoded.
-const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'!')
-    .remove(b'#')
-    .remove(b'$')
-    .remove(b'&')
-    .remove(b'+')
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'^')
-    .remove(b'_')
-    .remove(b'`')
-    .remove(b'|')
-    .remove(b'~');
-
-/// `attachment; filename="<ASCII stand-in>"; filename*=UTF-8''<the name, encoded>`
-/// (RFC 6266): clients that read `filename*` get the real name (日本語 too), older ones
-/// a safe ASCII one. Quotes, backslashes and control characters never reach the header.
-pub fn content_disposition(file_name: &str) -> HeaderValue {
-    let fallback: String = file_name
-        .chars()
-        .map(|c| {
-            if (c.is_ascii_graphic() && !matches!(c, '"' | '\\' | '%')) || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded = utf8_percent_encode(file_name, ATTR_CHAR);
-    HeaderValue::from_str(&format!(
-        "attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_encoded_for_both_kinds_of_client() {
-        assert_eq!(
-            content_disposition("maillog 2025.txt"),
-            "attachment; filename=\"maillog 2025.txt\"; filename*=UTF-8''maillog%202025.txt"
-        );
-        assert_eq!(
-            content_disposition("障害\"報告\\.pdf"),
-            "attachment; filename=\"______.pdf\"; \
-             filename*=UTF-8''%E9%9A%9C%E5%AE%B3%22%E5%A0%B1%E5%91%8A%5C.pdf"
-        );
-        assert_eq!(
-            content_disposition("a\r\nSet-Cookie: x=1"),
-            "attachment; filename=\"a__Set-Cookie: x=1\"; filename*=UTF-8''a%0D%0ASet-Cookie%3A%20x%3D1"
-        );
-    }
-}
