@@ -60,8 +60,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
 
 /// Customers only: agents work tickets on their own pages.
 fn agents_elsewhere(user: &User, path: String) -> Option<Response> {
-    user.is_agent()
-        .then(|| Redirect::to(&path).into_response())
+    user.is_agent().then(|| Redirect::to(&path).into_response())
 }
 
 /// A translated string with `{name}` placeholders filled.
@@ -485,7 +484,10 @@ async fn create(
         }
     };
     match outcome {
-        Ok(ticket) => Ok(see_other(&format!("/tickets/{}", ticket.number), Vec::new())),
+        Ok(ticket) => Ok(see_other(
+            &format!("/tickets/{}", ticket.number),
+            Vec::new(),
+        )),
         Err(errors) => {
             let held = state.tickets.hold(&user, &token, &form.files).await?;
             let suggestions = if wants_related {

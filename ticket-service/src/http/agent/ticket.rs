@@ -8,10 +8,10 @@ use crate::http::context::Ctx;
 use crate::http::csrf::CsrfForm;
 use crate::http::extract::CurrentAgent;
 use crate::http::see_other;
+use crate::http::thread::{FileView, ThreadView};
 use crate::http::upload::{MultipartForm, Uploaded};
 use crate::http::view;
 use crate::state::AppState;
-use crate::store::attachments::Meta;
 use crate::store::tickets::{Change, Field};
 use crate::store::users::User;
 use crate::tickets::forms::{FieldErrors, ReplyInput};
@@ -33,24 +33,6 @@ fn translate(ctx: &Ctx, errors: &FieldErrors) -> Messages {
         .collect()
 }
 
-/// A file as the page lists it.
-#[derive(Serialize)]
-struct FileRow {
-    id: i64,
-    name: String,
-    size: String,
-    url: String,
-}
-
-fn file_row(f: &Meta) -> FileRow {
-    FileRow {
-        id: f.id,
-        name: f.file_name.clone(),
-        size: view::size(f.size),
-        url: format!("/attachments/{}", f.id),
-    }
-}
-
 /// The answer form as shown (defaults, or as typed with its problems).
 #[derive(Serialize, Default)]
 struct AnswerForm {
@@ -58,7 +40,7 @@ struct AnswerForm {
     next_state: String,
     priority: String,
     draft: String,
-    held: Vec<FileRow>,
+    held: Vec<FileView>,
     errors: Messages,
     problem: Option<String>,
 }
@@ -68,7 +50,7 @@ struct AnswerForm {
 struct NoteForm {
     body: String,
     draft: String,
-    held: Vec<FileRow>,
+    held: Vec<FileView>,
     errors: Messages,
     problem: Option<String>,
 }
@@ -128,18 +110,6 @@ struct Info {
     mine: bool,
     refers_to: Option<String>,
     follow_ups: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct ArticleRow {
-    id: i64,
-    sender: &'static str,
-    sender_label: String,
-    author: Option<String>,
-    at: String,
-    internal: bool,
-    body_html: String,
-    files: Vec<FileRow>,
 }
 
 #[derive(Serialize)]
@@ -218,18 +188,6 @@ fn history_row(
     }
 }
 
-fn sender_key(a: &crate::store::articles::Article) -> &'static str {
-    if a.internal {
-        "agent_sender_note"
-    } else {
-        match a.sender {
-            crate::domain::Sender::Customer => "agent_sender_customer",
-            crate::domain::Sender::Agent => "agent_sender_agent",
-            crate::domain::Sender::System => "agent_sender_system",
-        }
-    }
-}
-
 /// Renders the ticket page with `forms` as typed (or their defaults) and `status`.
 async fn render(
     state: &AppState,
@@ -280,20 +238,7 @@ async fn render(
         refers_to: thread.refers_to.as_ref().map(ToString::to_string),
         follow_ups: thread.follow_ups.iter().map(ToString::to_string).collect(),
     };
-    let articles: Vec<ArticleRow> = thread
-        .articles
-        .iter()
-        .map(|a| ArticleRow {
-            id: a.article.id,
-            sender: a.article.sender.as_str(),
-            sender_label: view::text(strings, sender_key(&a.article)),
-            author: a.article.author_name.clone(),
-            at: view::datetime(a.article.created_at, tz),
-            internal: a.article.internal,
-            body_html: view::body_html(&a.article.body),
-            files: a.files.iter().map(file_row).collect(),
-        })
-        .collect();
+    let thread_view = ThreadView::of(&thread, strings, tz);
     let history: Vec<HistoryRow> = thread
         .history
         .iter()
@@ -329,7 +274,7 @@ async fn render(
     let mut tc = tera::Context::new();
     tc.insert("title", &format!("#{} {}", t.number, t.subject));
     tc.insert("ticket", &info);
-    tc.insert("articles", &articles);
+    tc.insert("articles", &thread_view.articles);
     tc.insert("history", &history);
     tc.insert("answer", &answer);
     tc.insert("note", &note);
@@ -460,7 +405,7 @@ pub async fn answer(
             next_state: input.next_state,
             priority: input.priority,
             draft,
-            held: held.iter().map(file_row).collect(),
+            held: held.iter().map(FileView::of).collect(),
             errors,
             problem,
         }),
@@ -513,7 +458,7 @@ pub async fn note(
         note: Some(NoteForm {
             body,
             draft,
-            held: held.iter().map(file_row).collect(),
+            held: held.iter().map(FileView::of).collect(),
             errors,
             problem,
         }),

@@ -57,4 +57,3 @@ pub async fn download(
 ) -> Result<Response> {
     crate::http::attachments::download(&state, &caller.user, &id).await
 }
-
