@@ -299,9 +299,7 @@ async fn the_list_filters_by_queue_state_company_owner_and_text_and_pages(backen
     assert!(html.contains("<option value=\"all\" selected>"), "{html}");
     // Newest change first (open ones before closed ones), or oldest first when asked; the
     // time of the last change is shown in the agent's time zone.
-    app.state
-        .clock
-        .advance(std::time::Duration::from_secs(120));
+    app.state.clock.advance(std::time::Duration::from_secs(120));
     answer_via_service(&app, &agent, &gateway, "in_progress").await;
     let html = list("").await;
     assert!(

@@ -17,6 +17,7 @@
 //! with a problem is shown again (422) with the message next to its field and the text as
 //! typed (files too: they are held under the form's token).
 
+mod actions;
 mod queue;
 mod ticket;
 
@@ -32,17 +33,17 @@ use std::collections::BTreeMap;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let uploads = Router::new()
-        .route("/agent/tickets/{number}/answer", post(ticket::answer))
-        .route("/agent/tickets/{number}/note", post(ticket::note))
+        .route("/agent/tickets/{number}/answer", post(actions::answer))
+        .route("/agent/tickets/{number}/note", post(actions::note))
         .layer(body_limit(state));
     Router::new()
         .route("/agent", get(queue::overview))
         .route("/agent/", get(queue::overview))
         .route("/agent/tickets", get(queue::list))
         .route("/agent/tickets/{number}", get(ticket::show))
-        .route("/agent/tickets/{number}/take", post(ticket::take))
-        .route("/agent/tickets/{number}/update", post(ticket::update))
-        .route("/agent/tickets/{number}/state", post(ticket::change_state))
+        .route("/agent/tickets/{number}/take", post(actions::take))
+        .route("/agent/tickets/{number}/update", post(actions::update))
+        .route("/agent/tickets/{number}/state", post(actions::change_state))
         .merge(uploads)
 }
 
