@@ -214,6 +214,33 @@ async fn the_overview_counts_tickets_per_queue_and_state(backend: Backend) {
     // The link of a count lists exactly those tickets.
     let (_, html) = page(&app, &agent_client, "/agent/tickets?queue=1&state=new").await;
     assert_eq!(rows(&html), 3, "{html}");
+
+    // In the agent's language.
+    app.state
+        .accounts
+        .update_preferences(
+            agent.id,
+            &Preferences {
+                language: kb_builder::Language::En,
+                time_zone: agent.time_zone,
+                refresh: agent.refresh,
+                page_size: agent.page_size,
+            },
+        )
+        .await
+        .expect("preferences");
+    let (_, html) = page(&app, &agent_client, "/agent").await;
+    assert!(
+        html.contains("<h1>Queues</h1>") && html.contains("Open in total"),
+        "{html}"
+    );
+    assert!(html.contains(">Pending close<"), "{html}");
+    let (_, html) = page(&app, &agent_client, &format!("/agent/tickets/{answered}")).await;
+    assert!(
+        html.contains("Answer the customer") && html.contains("Internal note"),
+        "{html}"
+    );
+    assert!(!html.contains("お客様へ回答"), "{html}");
 }
 
 async fn the_list_filters_by_queue_state_company_owner_and_text_and_pages(backend: Backend) {
