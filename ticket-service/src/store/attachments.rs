@@ -135,7 +135,8 @@ pub async fn attach_drafts(
 /// The sizes held under a form's token (to enforce the per-request limit across tries).
 pub async fn draft_bytes(db: &Db, token: &str, user_id: i64) -> StoreResult<i64> {
     let row = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS n FROM attachments WHERE draft_token = $1 AND user_id = $2",
+        "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS n FROM attachments \
+         WHERE draft_token = $1 AND user_id = $2",
     )
     .bind(token)
     .bind(user_id)

@@ -1,8 +1,0 @@
-//! (being written)
-
-use crate::state::AppState;
-use axum::Router;
-
-pub fn router(_state: &AppState) -> Router<AppState> {
-    Router::new()
-}
