@@ -114,6 +114,7 @@ test("a customer opens a ticket, an agent answers it, the customer closes it", a
   await a.selectOption("#answer-next", "pending_close");
   await Promise.all([a.waitForNavigation(), a.click("form[action$='/answer'] button[type=submit]")]);
   assert.match(await a.content(), /グレーリストによる一時的な保留です/);
+  if (shots) { await a.screenshot({ path: shots + "/agent-ticket.png", fullPage: true }); }
   assert.match(await a.locator(".tk-info, .agent-info, aside").first().textContent(), /クローズ確認中/);
 
   // The customer reads the answer and closes the ticket.
@@ -131,7 +132,7 @@ test("a customer opens a ticket, an agent answers it, the customer closes it", a
   await Promise.all([c.waitForNavigation(), followUp.click()]);
   assert.match(await c.content(), new RegExp("Ref: #" + number));
 
-  await c.goto(base + "/tickets");
+  await c.goto(base + "/tickets?state=closed");
   await checkPage(customer, "ticket-list");
   assert.match(await c.content(), new RegExp(number));
 

@@ -133,7 +133,7 @@ fn history_value(
         return view::text(strings, "agent_none");
     };
     match field {
-        "state" => TicketState::parse(v)
+        "state" | "created" => TicketState::parse(v)
             .map(|s| view::state_label(strings, s))
             .unwrap_or_else(|| v.to_string()),
         "queue" => v
