@@ -153,6 +153,9 @@ pub struct Security {
     /// Hashes that may wait for a turn (a few seconds at most) before logins get 503;
     /// 0 means four per running hash.
     pub hash_queue: u32,
+    /// How hard a new password must be to guess, by zxcvbn's estimate: 0 (off) to 4.
+    /// 3 means more than 10⁸ guesses; refused passwords are told why.
+    pub min_password_score: u32,
 }
 
 impl Default for Security {
@@ -169,6 +172,7 @@ impl Default for Security {
             argon2_parallelism: ARGON2_MIN_PARALLELISM,
             max_concurrent_hashes: 0,
             hash_queue: 0,
+            min_password_score: u32::from(crate::domain::Password::DEFAULT_MIN_SCORE),
         }
     }
 }
@@ -241,6 +245,12 @@ impl Security {
             1024,
         );
         c.range("security.hash_queue", self.hash_queue, 0, 100_000);
+        c.range(
+            "security.min_password_score",
+            self.min_password_score,
+            0,
+            u32::from(crate::domain::Password::MAX_SCORE),
+        );
     }
 
     pub fn session_idle(&self) -> Duration {
@@ -253,6 +263,11 @@ impl Security {
 
     pub fn login_window(&self) -> Duration {
         Duration::from_secs(60 * u64::from(self.login_window_minutes))
+    }
+
+    /// `min_password_score` as the estimator's scale (checked to be 0–4).
+    pub fn password_score(&self) -> u8 {
+        u8::try_from(self.min_password_score).unwrap_or(crate::domain::Password::MAX_SCORE)
     }
 
     pub fn reset_token_lifetime(&self) -> Duration {

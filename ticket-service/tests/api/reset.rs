@@ -2,7 +2,7 @@ use crate::helpers::*;
 use std::time::Duration;
 
 /// Requests a reset link for `email` and returns the path of the link in the mail.
-async fn request_reset(app: &TestApp, email: &str, expected_mails: usize) -> String {
+pub(crate) async fn request_reset(app: &TestApp, email: &str, expected_mails: usize) -> String {
     let client = app.client();
     let csrf = app.csrf(&client, "/forgot").await;
     let r = app
@@ -19,7 +19,7 @@ async fn request_reset(app: &TestApp, email: &str, expected_mails: usize) -> Str
     link.trim_start_matches(BASE_URL).to_string()
 }
 
-async fn set_new_password(
+pub(crate) async fn set_new_password(
     app: &TestApp,
     client: &reqwest::Client,
     path: &str,
@@ -168,7 +168,7 @@ async fn reset_links_die_when_the_password_changes(backend: Backend) {
     // And through the admin path too.
     let path = request_reset(&app, "change@example.com", 2).await;
     let user = app.user("change@example.com").await;
-    let p = ticket_service::domain::Password::parse("set-by-the-admin").unwrap();
+    let p = ticket_service::domain::Password::parse("set-by-the-admin", 3, &[]).unwrap();
     app.state
         .accounts
         .set_password(user.id, &p, None)
