@@ -37,6 +37,16 @@ pub struct Server {
     /// Largest body of a form without files, in KiB; larger ones get 413 (forms with
     /// files have `[tickets] attachment_max_request_mib`).
     pub max_form_kib: u32,
+    /// A request's header must arrive within this many seconds of the server waiting for
+    /// it, or the connection is closed. Waiting for the next request on a kept-alive
+    /// connection counts, so this is also how long a quiet keep-alive connection stays open.
+    pub header_timeout_secs: u32,
+    /// The next piece of a request body must arrive within this many seconds, or the
+    /// request fails and the connection is closed.
+    pub body_timeout_secs: u32,
+    /// A connection on which no byte moves either way for this many seconds is closed
+    /// (a client that stops reading a response, a stalled upload).
+    pub idle_timeout_secs: u32,
 }
 
 impl Default for Server {
@@ -48,6 +58,9 @@ impl Default for Server {
             theme_dir: kb_builder::theme::default_dir(),
             trusted_proxies: Vec::new(),
             max_form_kib: 1024,
+            header_timeout_secs: 10,
+            body_timeout_secs: 30,
+            idle_timeout_secs: 60,
         }
     }
 }
@@ -77,11 +90,36 @@ impl Server {
             self.theme_dir = kb_builder::theme::default_dir();
         }
         c.range("server.max_form_kib", self.max_form_kib, 16, 64 * 1024);
+        c.range(
+            "server.header_timeout_secs",
+            self.header_timeout_secs,
+            1,
+            3600,
+        );
+        c.range("server.body_timeout_secs", self.body_timeout_secs, 1, 3600);
+        c.range(
+            "server.idle_timeout_secs",
+            self.idle_timeout_secs,
+            1,
+            24 * 3600,
+        );
     }
 
     /// The body limit of forms without files, in bytes.
     pub fn max_form_bytes(&self) -> u64 {
         u64::from(self.max_form_kib) * 1024
+    }
+
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(u64::from(self.header_timeout_secs))
+    }
+
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs(u64::from(self.body_timeout_secs))
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(u64::from(self.idle_timeout_secs))
     }
 
     /// Whether cookies must be `Secure`.

@@ -4,6 +4,9 @@
 use crate::helpers::*;
 use crate::reset::{request_reset, set_new_password};
 use crate::settings::change_password;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 const REPEAT_JA: &str = "同じ文字や並びの繰り返し";
 const REPEAT_EN: &str = "repeated characters or patterns";
@@ -91,7 +94,94 @@ async fn the_strength_rule_is_configurable(backend: Backend) {
     assert_eq!(r.status(), 303);
 }
 
+async fn with_short_timeouts(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |c| {
+        c.server.header_timeout_secs = 1;
+        c.server.body_timeout_secs = 1;
+        c.server.idle_timeout_secs = 3;
+    })
+    .await
+}
+
+async fn connect(app: &TestApp) -> TcpStream {
+    TcpStream::connect(app.address.trim_start_matches("http://"))
+        .await
+        .unwrap()
+}
+
+/// Reads until the server closes the connection (at most 10 s); returns what was read
+/// and when the connection was closed, counted from `since`.
+async fn read_until_closed(stream: &mut TcpStream, since: Instant) -> (String, Duration) {
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await {
+            Err(_) => panic!("still open after 10 s: {}", String::from_utf8_lossy(&seen)),
+            Ok(Ok(0) | Err(_)) => break,
+            Ok(Ok(n)) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
+    (String::from_utf8_lossy(&seen).into_owned(), since.elapsed())
+}
+
+async fn slow_and_idle_connections_are_closed(backend: Backend) {
+    let app = with_short_timeouts(backend).await;
+
+    // Half a header.
+    let mut s = connect(&app).await;
+    let started = Instant::now();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let (_, after) = read_until_closed(&mut s, started).await;
+    assert!(
+        after >= Duration::from_millis(900) && after < Duration::from_secs(3),
+        "half a header: closed after {after:?}"
+    );
+
+    // A kept-alive connection that goes quiet: it serves two requests, then is closed.
+    let mut s = connect(&app).await;
+    let request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    s.write_all(request).await.unwrap();
+    let mut buf = [0u8; 4096];
+    let n = s.read(&mut buf).await.unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{:?}", &buf[..n]);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    s.write_all(request).await.unwrap();
+    let n = s.read(&mut buf).await.unwrap();
+    assert!(
+        buf[..n].starts_with(b"HTTP/1.1 200"),
+        "still open after a short pause"
+    );
+    let started = Instant::now();
+    let (rest, after) = read_until_closed(&mut s, started).await;
+    assert!(
+        after >= Duration::from_millis(900) && after < Duration::from_secs(4),
+        "idle keep-alive: closed after {after:?} ({rest})"
+    );
+
+    // Half a body: the request fails and the connection is closed.
+    let mut s = connect(&app).await;
+    let started = Instant::now();
+    s.write_all(
+        b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+          Content-Length: 100\r\n\r\nemail=a%40",
+    )
+    .await
+    .unwrap();
+    let (answer, after) = read_until_closed(&mut s, started).await;
+    assert!(
+        after >= Duration::from_millis(900) && after < Duration::from_secs(4),
+        "half a body: closed after {after:?} ({answer})"
+    );
+    assert!(!answer.contains(" 200 "), "{answer}");
+
+    // The server still serves.
+    assert_eq!(app.get(&app.client(), "/healthz").await.status(), 200);
+}
+
 crate::both_backends!(
     weak_passwords_are_refused_with_the_reason,
     the_strength_rule_is_configurable,
+    slow_and_idle_connections_are_closed,
 );
