@@ -21,7 +21,7 @@ use super::extract::{CurrentAgent, CurrentUser};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -56,8 +56,12 @@ enum Caching {
     Private,
 }
 
-/// `/…`: the public edition.
-pub async fn public_edition(State(state): State<AppState>, uri: Uri) -> Response {
+/// `/…`: the public edition (the fallback of every route, so it checks the method itself:
+/// only GET and HEAD read files).
+pub async fn public_edition(State(state): State<AppState>, method: Method, uri: Uri) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        return method_not_allowed();
+    }
     serve(
         &state.config.server.site_dir.join("public"),
         "/",
@@ -110,6 +114,15 @@ pub async fn theme_static(State(state): State<AppState>, uri: Uri) -> Response {
         false,
     )
     .await
+}
+
+/// 405 for anything but GET and HEAD on the static editions.
+fn method_not_allowed() -> Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [(header::ALLOW, HeaderValue::from_static("GET, HEAD"))],
+    )
+        .into_response()
 }
 
 /// The clean segments of a request path below `mount`, or `None` if any is unsafe.

@@ -180,7 +180,52 @@ async fn slow_and_idle_connections_are_closed(backend: Backend) {
     assert_eq!(app.get(&app.client(), "/healthz").await.status(), 200);
 }
 
+fn allows_only_get_and_head(r: &reqwest::Response) -> bool {
+    let allow = r
+        .headers()
+        .get("allow")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut methods: Vec<&str> = allow.split(',').map(str::trim).collect();
+    methods.sort_unstable();
+    methods == ["GET", "HEAD"]
+}
+
+async fn static_routes_answer_only_get_and_head(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.add_customer("methods@example.com", "Methods").await;
+    let customer = app.logged_in("methods@example.com", PASSWORD).await;
+    let anon = app.client();
+    for (client, path) in [
+        (&anon, "/"),
+        (&anon, "/en/"),
+        (&anon, "/assets/site.css"),
+        (&anon, "/nope.html"),
+        (&anon, "/static/madoguchi.css"),
+        (&customer, "/kb/"),
+        (&customer, "/kb/faq/"),
+    ] {
+        for method in ["PUT", "DELETE", "POST", "TRACE", "PATCH", "OPTIONS"] {
+            let r = client
+                .request(method.parse().unwrap(), app.url(path))
+                .body("x=1")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 405, "{method} {path}");
+            assert!(allows_only_get_and_head(&r), "{method} {path}: {r:?}");
+            let body = r.text().await.unwrap();
+            assert!(!body.contains("HOME"), "{method} {path}: no file: {body}");
+        }
+        let r = client.head(app.url(path)).send().await.unwrap();
+        assert!(r.status() == 200 || r.status() == 404, "HEAD {path}");
+        let r = client.get(app.url(path)).send().await.unwrap();
+        assert!(r.status() == 200 || r.status() == 404, "GET {path}");
+    }
+}
+
 crate::both_backends!(
+    static_routes_answer_only_get_and_head,
     weak_passwords_are_refused_with_the_reason,
     the_strength_rule_is_configurable,
     slow_and_idle_connections_are_closed,
