@@ -224,7 +224,162 @@ async fn static_routes_answer_only_get_and_head(backend: Backend) {
     }
 }
 
+fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+async fn static_files_are_cacheable_compressed_and_ranged(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.add_customer("cache@example.com", "Cache").await;
+    let customer = app.logged_in("cache@example.com", PASSWORD).await;
+    let anon = app.client();
+    let page = "<p>窓口 madoguchi</p>\n".repeat(400);
+    std::fs::write(app.site_dir.join("public/big.html"), &page).unwrap();
+    std::fs::write(app.site_dir.join("customer/big.html"), &page).unwrap();
+
+    // Validators and the 304s.
+    let r = app.get(&anon, "/big.html").await;
+    assert_eq!(r.status(), 200);
+    let etag = header(&r, "etag").to_string();
+    let modified = header(&r, "last-modified").to_string();
+    assert!(!etag.is_empty() && modified.ends_with(" GMT"), "{r:?}");
+    assert_eq!(header(&r, "cache-control"), "public, max-age=300");
+    assert_eq!(r.text().await.unwrap(), page);
+    let r = anon
+        .get(app.url("/big.html"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    assert_eq!(header(&r, "etag"), etag);
+    assert!(r.bytes().await.unwrap().is_empty());
+    let r = anon
+        .get(app.url("/big.html"))
+        .header("if-none-match", "W/\"other\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = anon
+        .get(app.url("/big.html"))
+        .header("if-modified-since", &modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    let r = anon
+        .get(app.url("/big.html"))
+        .header("if-modified-since", "Mon, 01 Jan 2001 00:00:00 GMT")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // Compression by Accept-Encoding, with Vary.
+    for (accept, encoding, magic) in [
+        ("gzip", "gzip", &[0x1f_u8, 0x8b][..]),
+        ("br", "br", &[][..]),
+    ] {
+        let r = anon
+            .get(app.url("/big.html"))
+            .header("accept-encoding", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(header(&r, "content-encoding"), encoding);
+        assert!(header(&r, "vary")
+            .to_ascii_lowercase()
+            .contains("accept-encoding"));
+        let body = r.bytes().await.unwrap();
+        assert!(
+            body.len() < page.len() / 4,
+            "{accept}: {} bytes",
+            body.len()
+        );
+        assert!(body.starts_with(magic), "{accept}");
+    }
+    let r = anon.get(app.url("/big.html")).send().await.unwrap();
+    assert_eq!(
+        header(&r, "content-encoding"),
+        "",
+        "identity when not asked"
+    );
+    let r = anon
+        .get(app.url("/static/madoguchi.css"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&r, "content-encoding"), "gzip", "theme assets too");
+
+    // Ranges.
+    let payload: Vec<u8> = (0..700_001u32).map(|i| (i % 251) as u8).collect();
+    std::fs::create_dir_all(app.site_dir.join("public/files")).unwrap();
+    std::fs::write(app.site_dir.join("public/files/module.zip"), &payload).unwrap();
+    for (range, from, to) in [
+        ("bytes=0-99", 0, 99),
+        ("bytes=300000-", 300_000, 700_000),
+        ("bytes=-10", 699_991, 700_000),
+        ("bytes=699990-999999999", 699_990, 700_000),
+    ] {
+        let r = anon
+            .get(app.url("/files/module.zip"))
+            .header("range", range)
+            .header("accept-encoding", "gzip, br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 206, "{range}");
+        assert_eq!(
+            header(&r, "content-range"),
+            format!("bytes {from}-{to}/700001"),
+            "{range}"
+        );
+        assert_eq!(header(&r, "content-encoding"), "");
+        let body = r.bytes().await.unwrap();
+        assert!(body[..] == payload[from..=to], "{range}");
+    }
+    let r = anon
+        .get(app.url("/files/module.zip"))
+        .header("range", "bytes=800000-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 416);
+    assert_eq!(header(&r, "content-range"), "bytes */700001");
+    let r = anon.get(app.url("/files/module.zip")).send().await.unwrap();
+    assert_eq!(header(&r, "accept-ranges"), "bytes");
+    assert_eq!(r.bytes().await.unwrap().len(), payload.len());
+
+    // The customer edition: private, revalidated, still behind login.
+    let r = app.get(&customer, "/kb/big.html").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(header(&r, "cache-control"), "private, no-cache");
+    let etag = header(&r, "etag").to_string();
+    let r = customer
+        .get(app.url("/kb/big.html"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    assert_eq!(header(&r, "cache-control"), "private, no-cache");
+    let r = anon
+        .get(app.url("/kb/big.html"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "no 304 without a session");
+}
+
 crate::both_backends!(
+    static_files_are_cacheable_compressed_and_ranged,
     static_routes_answer_only_get_and_head,
     weak_passwords_are_refused_with_the_reason,
     the_strength_rule_is_configurable,
