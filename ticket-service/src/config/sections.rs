@@ -194,6 +194,10 @@ pub struct Security {
     /// How hard a new password must be to guess, by zxcvbn's estimate: 0 (off) to 4.
     /// 3 means more than 10⁸ guesses; refused passwords are told why.
     pub min_password_score: u32,
+    /// A customer whose company's contract ended keeps reading their tickets, but the
+    /// customer-only articles of `/kb/` close this many days after the contract's end (they
+    /// get a page saying why, with the renewal article and the public edition).
+    pub contract_kb_grace_days: u32,
 }
 
 impl Default for Security {
@@ -211,6 +215,7 @@ impl Default for Security {
             max_concurrent_hashes: 0,
             hash_queue: 0,
             min_password_score: u32::from(crate::domain::Password::DEFAULT_MIN_SCORE),
+            contract_kb_grace_days: 30,
         }
     }
 }
@@ -288,6 +293,12 @@ impl Security {
             self.min_password_score,
             0,
             u32::from(crate::domain::Password::MAX_SCORE),
+        );
+        c.range(
+            "security.contract_kb_grace_days",
+            self.contract_kb_grace_days,
+            0,
+            10 * 365,
         );
     }
 

@@ -100,10 +100,16 @@ pub async fn public_edition(
 /// `/kb/…`: the customer edition, for logged-in users.
 pub async fn customer_edition(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    CurrentUser { ctx, user, .. }: CurrentUser,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
+    let grace = state.config.security.contract_kb_grace_days;
+    match state.accounts.customer_kb_permission(&user, grace).await {
+        Ok(Ok(())) => {}
+        Ok(Err(end)) => return contract_ended(&state, &ctx, end),
+        Err(e) => return e.into_response(),
+    }
     serve(
         &state.config.server.site_dir.join("customer"),
         "/kb/",
@@ -113,6 +119,30 @@ pub async fn customer_edition(
         true,
     )
     .await
+}
+
+/// The page a customer of an ended contract gets instead of the customer edition: why, the
+/// renewal article, and the public edition.
+fn contract_ended(state: &AppState, ctx: &super::context::Ctx, end: chrono::NaiveDate) -> Response {
+    let mut tc = tera::Context::new();
+    let message = crate::domain::FieldError::new("kb_contract_ended_body")
+        .with("date", end.format("%Y-%m-%d"))
+        .with("days", state.config.security.contract_kb_grace_days)
+        .translate(ctx.strings());
+    tc.insert("message", &message);
+    let article = kb_builder::render::article_path(state.config.tickets.renewal_article);
+    tc.insert("renewal_url", &format!("/{article}"));
+    match ctx.render("service/kb_ended.html", "kb_contract_ended_title", tc) {
+        Ok(page) => {
+            let mut response = (StatusCode::FORBIDDEN, page).into_response();
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-cache"),
+            );
+            response
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 /// `/agent/kb/…`: the internal edition, for agents.

@@ -378,7 +378,81 @@ async fn static_files_are_cacheable_compressed_and_ranged(backend: Backend) {
     assert_eq!(r.status(), 303, "no 304 without a session");
 }
 
+async fn customer_articles_close_after_the_contract_grace_period(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let today = app.state.accounts.today();
+    let end = today.format("%Y-%m-%d").to_string();
+    let company = app.add_company("終了株式会社", "2020-01-01", &end).await;
+    app.add_customer_of(company, "ended@example.com", "Ended")
+        .await;
+    app.add_agent("agent@example.com", "Agent").await;
+    let day = Duration::from_secs(24 * 3600);
+
+    // The grace period: 30 days after the end the customer edition is still there.
+    app.state.clock.advance(30 * day);
+    let customer = app.logged_in("ended@example.com", PASSWORD).await;
+    let r = app.get(&customer, "/kb/").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "<h1>CUSTOMER HOME</h1>");
+
+    // The day after, it closes: a page that says why, with the renewal article.
+    app.state.clock.advance(day);
+    let customer = app.logged_in("ended@example.com", PASSWORD).await;
+    for path in ["/kb/", "/kb/faq/", "/kb/nope.html"] {
+        let r = app.get(&customer, path).await;
+        assert_eq!(r.status(), 403, "{path}");
+        assert_eq!(header(&r, "cache-control"), "private, no-cache");
+        let html = r.text().await.unwrap();
+        assert!(!html.contains("CUSTOMER"), "{path}: {html}");
+        assert!(html.contains(&format!("{end}に終了しました")), "{html}");
+        assert!(html.contains("30日後"), "{html}");
+        assert!(
+            html.contains("href=\"&#x2F;articles&#x2F;1303.html\""),
+            "{html}"
+        );
+    }
+    // They keep the public edition and their tickets.
+    assert_eq!(app.get(&customer, "/").await.status(), 200);
+    assert_eq!(app.get(&customer, "/home").await.status(), 200);
+    assert_eq!(app.get(&customer, "/api/v1/tickets").await.status(), 200);
+    // Agents are not affected.
+    let agent = app.logged_in("agent@example.com", PASSWORD).await;
+    assert_eq!(app.get(&agent, "/kb/").await.status(), 200);
+}
+
+async fn the_grace_period_is_configurable(backend: Backend) {
+    let app = spawn_app_with(backend, |c| {
+        c.security.contract_kb_grace_days = 0;
+        c.tickets.renewal_article = 77;
+    })
+    .await;
+    let today = app.state.accounts.today();
+    let end = today.format("%Y-%m-%d").to_string();
+    let company = app
+        .add_company("当日終了株式会社", "2020-01-01", &end)
+        .await;
+    app.add_customer_of(company, "zero@example.com", "Zero")
+        .await;
+    let customer = app.logged_in("zero@example.com", PASSWORD).await;
+    assert_eq!(
+        app.get(&customer, "/kb/").await.status(),
+        200,
+        "the last day"
+    );
+    app.state.clock.advance(Duration::from_secs(24 * 3600));
+    let customer = app.logged_in("zero@example.com", PASSWORD).await;
+    let r = app.get(&customer, "/kb/").await;
+    assert_eq!(r.status(), 403);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("href=\"&#x2F;articles&#x2F;77.html\""),
+        "{html}"
+    );
+}
+
 crate::both_backends!(
+    customer_articles_close_after_the_contract_grace_period,
+    the_grace_period_is_configurable,
     static_files_are_cacheable_compressed_and_ranged,
     static_routes_answer_only_get_and_head,
     weak_passwords_are_refused_with_the_reason,
