@@ -71,7 +71,7 @@ pub fn assets_router() -> Router<AppState> {
 enum Caching {
     /// Public files: a short shared cache.
     Public,
-    /// Behind login: `private, no-cache` (revalidated with a 304 each time).
+    /// Behind login: `no-store`.
     Private,
 }
 
@@ -135,10 +135,9 @@ fn contract_ended(state: &AppState, ctx: &super::context::Ctx, end: chrono::Naiv
     match ctx.render("service/kb_ended.html", "kb_contract_ended_title", tc) {
         Ok(page) => {
             let mut response = (StatusCode::FORBIDDEN, page).into_response();
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("private, no-cache"),
-            );
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
         Err(e) => e.into_response(),
@@ -421,12 +420,13 @@ async fn open_range(file: &Path, start: u64, end: u64) -> Option<Body> {
     Some(Body::from_stream(chunks))
 }
 
+/// Public files: a short shared cache. Behind login: `no-store`, like every page of the
+/// service (nothing of a per-user edition stays on a shared computer after logout); the
+/// validators still answer a client that asks with `If-None-Match`.
 fn cache_control(headers: &mut HeaderMap, caching: Caching) {
     let value = match caching {
         Caching::Public => "public, max-age=300",
-        // Per-user access: browsers may keep it but ask again each time (a 304 is cheap),
-        // shared caches never store it.
-        Caching::Private => "private, no-cache",
+        Caching::Private => "no-store",
     };
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
 }
