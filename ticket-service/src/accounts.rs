@@ -155,6 +155,21 @@ impl Accounts {
         self.clock.today(self.system_time_zone)
     }
 
+    /// Whether `user` may read the customer edition today (see [`can_read_customer_kb`]).
+    pub async fn customer_kb_permission(
+        &self,
+        user: &User,
+        grace_days: u32,
+    ) -> Result<std::result::Result<(), NaiveDate>> {
+        let company = self.company_of(user).await?;
+        Ok(can_read_customer_kb(
+            user,
+            company.as_ref(),
+            self.today(),
+            grace_days,
+        ))
+    }
+
     /// Whether `user` may open and answer tickets today (see [`can_open_tickets`]).
     pub async fn ticket_permission(
         &self,
@@ -162,6 +177,27 @@ impl Accounts {
     ) -> Result<std::result::Result<(), TicketBlock>> {
         let company = self.company_of(user).await?;
         Ok(can_open_tickets(user, company.as_ref(), self.today()))
+    }
+}
+
+/// Whether `user` may read the customer edition (`/kb/`) on `today`: agents and customers
+/// of a running (or not yet started) contract yes; a customer whose company's contract
+/// ended more than `grace_days` days ago no (the end of the contract closes it on
+/// end + grace + 1). `Err` holds the contract's end.
+pub fn can_read_customer_kb(
+    user: &User,
+    company: Option<&Company>,
+    today: NaiveDate,
+    grace_days: u32,
+) -> Result<(), NaiveDate> {
+    if user.is_agent() {
+        return Ok(());
+    }
+    match company {
+        Some(c) if today > c.contract_end + chrono::Days::new(u64::from(grace_days)) => {
+            Err(c.contract_end)
+        }
+        _ => Ok(()),
     }
 }
 

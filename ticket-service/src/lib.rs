@@ -27,6 +27,7 @@ pub mod http;
 pub mod jobs;
 pub mod mail;
 pub mod search;
+pub mod serve;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -97,12 +97,8 @@ impl Application {
         let jobs = self.jobs().start();
         let app = crate::http::router(self.state.clone());
         tracing::info!(address = %self.addr, "listening");
-        let served = axum::serve(
-            self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+        let timeouts = crate::serve::Timeouts::of(&self.state.config.server);
+        let served = crate::serve::serve(self.listener, app, timeouts, shutdown_signal()).await;
         drop(jobs);
         served.context("server error")
     }

@@ -226,7 +226,10 @@ mod tests {
         let h = hasher();
         let long = "a".repeat(99) + "b";
         let other = "a".repeat(99) + "c";
-        let hash = h.hash(&Password::parse(&long).unwrap()).await.unwrap();
+        let hash = h
+            .hash(&Password::parse(&long, 0, &[]).unwrap())
+            .await
+            .unwrap();
         assert!(
             hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{hash}"

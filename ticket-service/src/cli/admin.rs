@@ -209,7 +209,12 @@ pub async fn run(state: &AppState, command: &AdminCommand) -> anyhow::Result<()>
                     .read_line(&mut line)
                     .context("reading the password from standard input")?;
                 let line = line.trim_end_matches(['\r', '\n']);
-                Password::parse(line).map_err(|e| {
+                Password::parse(
+                    line,
+                    state.config.security.password_score(),
+                    &[user.email.as_str(), user.display_name.as_str()],
+                )
+                .map_err(|e| {
                     anyhow::anyhow!(
                         "password refused: {}",
                         e.translate(&state.theme.strings(Language::En))

@@ -37,6 +37,16 @@ pub struct Server {
     /// Largest body of a form without files, in KiB; larger ones get 413 (forms with
     /// files have `[tickets] attachment_max_request_mib`).
     pub max_form_kib: u32,
+    /// A request's header must arrive within this many seconds of the server waiting for
+    /// it, or the connection is closed. Waiting for the next request on a kept-alive
+    /// connection counts, so this is also how long a quiet keep-alive connection stays open.
+    pub header_timeout_secs: u32,
+    /// The next piece of a request body must arrive within this many seconds, or the
+    /// request fails and the connection is closed.
+    pub body_timeout_secs: u32,
+    /// A connection on which no byte moves either way for this many seconds is closed
+    /// (a client that stops reading a response, a stalled upload).
+    pub idle_timeout_secs: u32,
 }
 
 impl Default for Server {
@@ -48,6 +58,9 @@ impl Default for Server {
             theme_dir: kb_builder::theme::default_dir(),
             trusted_proxies: Vec::new(),
             max_form_kib: 1024,
+            header_timeout_secs: 10,
+            body_timeout_secs: 30,
+            idle_timeout_secs: 60,
         }
     }
 }
@@ -77,11 +90,36 @@ impl Server {
             self.theme_dir = kb_builder::theme::default_dir();
         }
         c.range("server.max_form_kib", self.max_form_kib, 16, 64 * 1024);
+        c.range(
+            "server.header_timeout_secs",
+            self.header_timeout_secs,
+            1,
+            3600,
+        );
+        c.range("server.body_timeout_secs", self.body_timeout_secs, 1, 3600);
+        c.range(
+            "server.idle_timeout_secs",
+            self.idle_timeout_secs,
+            1,
+            24 * 3600,
+        );
     }
 
     /// The body limit of forms without files, in bytes.
     pub fn max_form_bytes(&self) -> u64 {
         u64::from(self.max_form_kib) * 1024
+    }
+
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(u64::from(self.header_timeout_secs))
+    }
+
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs(u64::from(self.body_timeout_secs))
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(u64::from(self.idle_timeout_secs))
     }
 
     /// Whether cookies must be `Secure`.
@@ -153,6 +191,13 @@ pub struct Security {
     /// Hashes that may wait for a turn (a few seconds at most) before logins get 503;
     /// 0 means four per running hash.
     pub hash_queue: u32,
+    /// How hard a new password must be to guess, by zxcvbn's estimate: 0 (off) to 4.
+    /// 3 means more than 10⁸ guesses; refused passwords are told why.
+    pub min_password_score: u32,
+    /// A customer whose company's contract ended keeps reading their tickets, but the
+    /// customer-only articles of `/kb/` close this many days after the contract's end (they
+    /// get a page saying why, with the renewal article and the public edition).
+    pub contract_kb_grace_days: u32,
 }
 
 impl Default for Security {
@@ -169,6 +214,8 @@ impl Default for Security {
             argon2_parallelism: ARGON2_MIN_PARALLELISM,
             max_concurrent_hashes: 0,
             hash_queue: 0,
+            min_password_score: u32::from(crate::domain::Password::DEFAULT_MIN_SCORE),
+            contract_kb_grace_days: 30,
         }
     }
 }
@@ -241,6 +288,18 @@ impl Security {
             1024,
         );
         c.range("security.hash_queue", self.hash_queue, 0, 100_000);
+        c.range(
+            "security.min_password_score",
+            self.min_password_score,
+            0,
+            u32::from(crate::domain::Password::MAX_SCORE),
+        );
+        c.range(
+            "security.contract_kb_grace_days",
+            self.contract_kb_grace_days,
+            0,
+            10 * 365,
+        );
     }
 
     pub fn session_idle(&self) -> Duration {
@@ -253,6 +312,11 @@ impl Security {
 
     pub fn login_window(&self) -> Duration {
         Duration::from_secs(60 * u64::from(self.login_window_minutes))
+    }
+
+    /// `min_password_score` as the estimator's scale (checked to be 0–4).
+    pub fn password_score(&self) -> u8 {
+        u8::try_from(self.min_password_score).unwrap_or(crate::domain::Password::MAX_SCORE)
     }
 
     pub fn reset_token_lifetime(&self) -> Duration {

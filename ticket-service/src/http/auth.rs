@@ -258,11 +258,15 @@ pub async fn reset(
     Path(token): Path<String>,
     CsrfForm(form): CsrfForm<ResetForm>,
 ) -> crate::error::Result<Response> {
-    if state.resets.check(&token).await?.is_none() {
+    let Some(user) = state.resets.check(&token).await? else {
         return invalid_link(&ctx);
-    }
+    };
     let mut errors = BTreeMap::new();
-    let password = match Password::parse(&form.password) {
+    let password = match Password::parse(
+        &form.password,
+        state.config.security.password_score(),
+        &[user.email.as_str(), user.display_name.as_str()],
+    ) {
         Ok(p) => Some(p),
         Err(e) => {
             errors.insert("password", e.translate(ctx.strings()));

@@ -21,12 +21,14 @@ use super::extract::{CurrentAgent, CurrentUser};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncReadExt;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::compression::CompressionLayer;
 
 /// The editions behind login (they need the request context: session and user).
 pub fn editions_router() -> Router<AppState> {
@@ -40,11 +42,28 @@ pub fn editions_router() -> Router<AppState> {
         )
         .route("/agent/kb/", get(internal_edition))
         .route("/agent/kb/{*path}", get(internal_edition))
+        .layer(compression())
+}
+
+/// gzip or br by the request's `Accept-Encoding` (with `Vary`), for the static editions
+/// only (never the service's pages, which carry CSRF tokens). Small bodies, images,
+/// archives, PDFs and ranges go out as they are.
+pub fn compression() -> CompressionLayer<impl Predicate> {
+    let predicate = DefaultPredicate::new()
+        .and(NotForContentType::const_new("application/zip"))
+        .and(NotForContentType::const_new("application/pdf"))
+        .and(NotForContentType::const_new("application/octet-stream"))
+        .and(NotForContentType::const_new("font/"));
+    CompressionLayer::new()
+        .quality(tower_http::CompressionLevel::Fastest)
+        .compress_when(predicate)
 }
 
 /// The theme's assets, served without a session lookup.
 pub fn assets_router() -> Router<AppState> {
-    Router::new().route("/static/{*path}", get(theme_static))
+    Router::new()
+        .route("/static/{*path}", get(theme_static))
+        .layer(compression())
 }
 
 /// Caching of a served tree.
@@ -52,16 +71,26 @@ pub fn assets_router() -> Router<AppState> {
 enum Caching {
     /// Public files: a short shared cache.
     Public,
-    /// Behind login: whatever the security middleware sets (`no-store`).
+    /// Behind login: `no-store`.
     Private,
 }
 
-/// `/…`: the public edition.
-pub async fn public_edition(State(state): State<AppState>, uri: Uri) -> Response {
+/// `/…`: the public edition (the fallback of every route, so it checks the method itself:
+/// only GET and HEAD read files).
+pub async fn public_edition(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        return method_not_allowed();
+    }
     serve(
         &state.config.server.site_dir.join("public"),
         "/",
         uri.path(),
+        &headers,
         Caching::Public,
         true,
     )
@@ -71,17 +100,48 @@ pub async fn public_edition(State(state): State<AppState>, uri: Uri) -> Response
 /// `/kb/…`: the customer edition, for logged-in users.
 pub async fn customer_edition(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    CurrentUser { ctx, user, .. }: CurrentUser,
     uri: Uri,
+    headers: HeaderMap,
 ) -> Response {
+    let grace = state.config.security.contract_kb_grace_days;
+    match state.accounts.customer_kb_permission(&user, grace).await {
+        Ok(Ok(())) => {}
+        Ok(Err(end)) => return contract_ended(&state, &ctx, end),
+        Err(e) => return e.into_response(),
+    }
     serve(
         &state.config.server.site_dir.join("customer"),
         "/kb/",
         uri.path(),
+        &headers,
         Caching::Private,
         true,
     )
     .await
+}
+
+/// The page a customer of an ended contract gets instead of the customer edition: why, the
+/// renewal article, and the public edition.
+fn contract_ended(state: &AppState, ctx: &super::context::Ctx, end: chrono::NaiveDate) -> Response {
+    let mut tc = tera::Context::new();
+    let message = crate::domain::FieldError::new("kb_contract_ended_body")
+        .with("date", end.format("%Y-%m-%d"))
+        .with("days", state.config.security.contract_kb_grace_days)
+        .translate(ctx.strings());
+    tc.insert("message", &message);
+    let article = kb_builder::render::article_path(state.config.tickets.renewal_article);
+    tc.insert("renewal_url", &format!("/{article}"));
+    match ctx.render("service/kb_ended.html", "kb_contract_ended_title", tc) {
+        Ok(page) => {
+            let mut response = (StatusCode::FORBIDDEN, page).into_response();
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 /// `/agent/kb/…`: the internal edition, for agents.
@@ -89,11 +149,13 @@ pub async fn internal_edition(
     State(state): State<AppState>,
     _agent: CurrentAgent,
     uri: Uri,
+    headers: HeaderMap,
 ) -> Response {
     serve(
         &state.config.server.site_dir.join("internal"),
         "/agent/kb/",
         uri.path(),
+        &headers,
         Caching::Private,
         true,
     )
@@ -101,15 +163,25 @@ pub async fn internal_edition(
 }
 
 /// `/static/…`: the theme's assets (CSS, JS, images).
-pub async fn theme_static(State(state): State<AppState>, uri: Uri) -> Response {
+pub async fn theme_static(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     serve(
         &state.theme.static_dir(),
         "/static/",
         uri.path(),
+        &headers,
         Caching::Public,
         false,
     )
     .await
+}
+
+/// 405 for anything but GET and HEAD on the static editions.
+fn method_not_allowed() -> Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [(header::ALLOW, HeaderValue::from_static("GET, HEAD"))],
+    )
+        .into_response()
 }
 
 /// The clean segments of a request path below `mount`, or `None` if any is unsafe.
@@ -131,7 +203,14 @@ fn segments(mount: &str, path: &str) -> Option<Vec<String>> {
     Some(out)
 }
 
-async fn serve(root: &Path, mount: &str, path: &str, caching: Caching, pages: bool) -> Response {
+async fn serve(
+    root: &Path,
+    mount: &str,
+    path: &str,
+    request: &HeaderMap,
+    caching: Caching,
+    pages: bool,
+) -> Response {
     let Some(segs) = segments(mount, path) else {
         return not_found(root, &[], pages).await;
     };
@@ -161,10 +240,195 @@ async fn serve(root: &Path, mount: &str, path: &str, caching: Caching, pages: bo
     if !inside(root, &file).await {
         return not_found(root, &segs, pages).await;
     }
-    match open(&file).await {
-        Some(body) => file_response(StatusCode::OK, &file, body, caching),
-        None => not_found(root, &segs, pages).await,
+    let Ok(meta) = tokio::fs::metadata(&file).await else {
+        return not_found(root, &segs, pages).await;
+    };
+    let validators = Validators::of(&meta);
+    if validators.not_modified(request) {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        validators.add_to(response.headers_mut());
+        cache_control(response.headers_mut(), caching);
+        return response;
     }
+    let len = meta.len();
+    let range = match requested_range(request, &validators, len) {
+        Ok(range) => range,
+        Err(()) => {
+            let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                response.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            return response;
+        }
+    };
+    let opened = match range {
+        Some((start, end)) => open_range(&file, start, end).await,
+        None => open(&file).await,
+    };
+    let Some(body) = opened else {
+        return not_found(root, &segs, pages).await;
+    };
+    let status = if range.is_some() {
+        StatusCode::PARTIAL_CONTENT
+    } else {
+        StatusCode::OK
+    };
+    let mut response = file_response(status, &file, body, caching);
+    let headers = response.headers_mut();
+    validators.add_to(headers);
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Some((start, end)) = range {
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{len}")) {
+            headers.insert(header::CONTENT_RANGE, v);
+        }
+    }
+    response
+}
+
+/// What a conditional request compares: a weak ETag from size and modification time, and
+/// the modification time in whole seconds.
+struct Validators {
+    etag: String,
+    modified: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Validators {
+    fn of(meta: &std::fs::Metadata) -> Validators {
+        let modified = meta
+            .modified()
+            .ok()
+            .map(chrono::DateTime::<chrono::Utc>::from);
+        let nanos = modified
+            .and_then(|m| m.timestamp_nanos_opt())
+            .unwrap_or_default();
+        Validators {
+            etag: format!("W/\"{:x}-{:x}\"", meta.len(), nanos),
+            modified,
+        }
+    }
+
+    fn last_modified(&self) -> Option<String> {
+        self.modified
+            .map(|m| m.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+    }
+
+    /// If-None-Match (weak comparison) decides when present; else If-Modified-Since.
+    fn not_modified(&self, request: &HeaderMap) -> bool {
+        if let Some(inm) = request.get(header::IF_NONE_MATCH) {
+            let Ok(inm) = inm.to_str() else {
+                return false;
+            };
+            let ours = self.etag.trim_start_matches("W/");
+            return inm
+                .split(',')
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag.trim_start_matches("W/") == ours);
+        }
+        let since = request
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok());
+        match (since, self.modified) {
+            (Some(since), Some(modified)) => modified.timestamp() <= since.timestamp(),
+            _ => false,
+        }
+    }
+
+    fn add_to(&self, headers: &mut HeaderMap) {
+        if let Ok(v) = HeaderValue::from_str(&self.etag) {
+            headers.insert(header::ETAG, v);
+        }
+        if let Some(v) = self
+            .last_modified()
+            .and_then(|v| HeaderValue::from_str(&v).ok())
+        {
+            headers.insert(header::LAST_MODIFIED, v);
+        }
+    }
+}
+
+/// The one byte range asked for (`bytes=a-b`, `bytes=a-`, `bytes=-n`), inclusive; `None`
+/// serves the whole file (no Range, several ranges, or an If-Range that no longer
+/// matches); `Err` is 416.
+fn requested_range(
+    request: &HeaderMap,
+    validators: &Validators,
+    len: u64,
+) -> Result<Option<(u64, u64)>, ()> {
+    let Some(range) = request.get(header::RANGE).and_then(|v| v.to_str().ok()) else {
+        return Ok(None);
+    };
+    if let Some(if_range) = request.get(header::IF_RANGE).and_then(|v| v.to_str().ok()) {
+        let same_tag = if_range.trim() == validators.etag;
+        let same_date = validators.last_modified().as_deref() == Some(if_range.trim());
+        if !same_tag && !same_date {
+            return Ok(None);
+        }
+    }
+    let Some(spec) = range.trim().strip_prefix("bytes=") else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let Some((first, last)) = spec.trim().split_once('-') else {
+        return Ok(None);
+    };
+    let (start, end) = match (first.trim(), last.trim()) {
+        ("", suffix) => {
+            let n: u64 = suffix.parse().map_err(|_| ())?;
+            if n == 0 || len == 0 {
+                return Err(());
+            }
+            (len.saturating_sub(n), len - 1)
+        }
+        (a, "") => (a.parse().map_err(|_| ())?, len.saturating_sub(1)),
+        (a, b) => {
+            let a: u64 = a.parse().map_err(|_| ())?;
+            let b: u64 = b.parse().map_err(|_| ())?;
+            (a, b.min(len.saturating_sub(1)))
+        }
+    };
+    if start >= len || start > end {
+        return Err(());
+    }
+    Ok(Some((start, end)))
+}
+
+/// Bytes `start..=end` of a file, streamed.
+async fn open_range(file: &Path, start: u64, end: u64) -> Option<Body> {
+    use tokio::io::AsyncSeekExt as _;
+    let mut f = tokio::fs::File::open(file).await.ok()?;
+    f.seek(std::io::SeekFrom::Start(start)).await.ok()?;
+    let left = end - start + 1;
+    let chunks = futures_util::stream::unfold(Some((f, left)), |state| async move {
+        let (mut f, left) = state?;
+        if left == 0 {
+            return None;
+        }
+        let want = usize::try_from(left.min(64 * 1024)).unwrap_or(64 * 1024);
+        let mut buf = vec![0u8; want];
+        match f.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(axum::body::Bytes::from(buf)), Some((f, left - n as u64))))
+            }
+            Err(e) => Some((Err::<axum::body::Bytes, _>(e), None)),
+        }
+    });
+    Some(Body::from_stream(chunks))
+}
+
+/// Public files: a short shared cache. Behind login: `no-store`, like every page of the
+/// service (nothing of a per-user edition stays on a shared computer after logout); the
+/// validators still answer a client that asks with `If-None-Match`.
+fn cache_control(headers: &mut HeaderMap, caching: Caching) {
+    let value = match caching {
+        Caching::Public => "public, max-age=300",
+        Caching::Private => "no-store",
+    };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
 }
 
 /// Files up to this size are read in one go; larger ones (manuals, modules) are streamed
@@ -245,11 +509,8 @@ fn file_response(status: StatusCode, file: &Path, body: Body, caching: Caching) 
         header::CONTENT_TYPE,
         HeaderValue::from_static(content_type(file)),
     );
-    if let (Caching::Public, StatusCode::OK) = (caching, status) {
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=300"),
-        );
+    if status.is_success() {
+        cache_control(headers, caching);
     }
     response
 }

@@ -32,6 +32,7 @@ pub mod view;
 
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, Request};
+use axum::handler::Handler as _;
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -76,7 +77,7 @@ pub fn router(state: AppState) -> Router {
         .merge(kb::assets_router())
         .merge(faq::beacon_router())
         .merge(service)
-        .fallback(kb::public_edition)
+        .fallback(kb::public_edition.layer(kb::compression()))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(trace_requests))
         .with_state(state)

@@ -214,9 +214,13 @@ pub async fn change_password(
     if !current_ok {
         errors.insert("current", FieldError::new("err_current_password_wrong"));
     }
-    let new = Password::parse(&form.new)
-        .map_err(|e| errors.insert("new", e))
-        .ok();
+    let new = Password::parse(
+        &form.new,
+        state.config.security.password_score(),
+        &[user.email.as_str(), user.display_name.as_str()],
+    )
+    .map_err(|e| errors.insert("new", e))
+    .ok();
     if form.new != form.confirm {
         errors.insert("confirm", FieldError::new("err_confirm_mismatch"));
     }

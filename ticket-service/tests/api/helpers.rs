@@ -436,7 +436,7 @@ impl TestApp {
         name: &str,
     ) -> User {
         let email = Email::parse(email).expect("email");
-        let password = Password::parse(PASSWORD).expect("password");
+        let password = Password::parse(PASSWORD, 3, &[]).expect("password");
         self.state
             .accounts
             .add_user(

@@ -344,7 +344,7 @@ async fn duplicate_email_is_a_validation_error(backend: Backend) {
     let app = spawn_app(backend).await;
     app.add_customer("dup@example.com", "One").await;
     let email = ticket_service::domain::Email::parse("DUP@example.com").unwrap();
-    let password = ticket_service::domain::Password::parse(PASSWORD).unwrap();
+    let password = ticket_service::domain::Password::parse(PASSWORD, 3, &[]).unwrap();
     let err = app
         .state
         .accounts

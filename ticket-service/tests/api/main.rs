@@ -6,6 +6,7 @@ mod api_v1;
 mod csrf;
 mod editions;
 mod faq;
+mod hardening;
 mod jobs;
 mod lifecycle;
 mod login;

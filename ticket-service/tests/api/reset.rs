@@ -168,7 +168,7 @@ async fn reset_links_die_when_the_password_changes(backend: Backend) {
     // And through the admin path too.
     let path = request_reset(&app, "change@example.com", 2).await;
     let user = app.user("change@example.com").await;
-    let p = ticket_service::domain::Password::parse("set-by-the-admin").unwrap();
+    let p = ticket_service::domain::Password::parse("set-by-the-admin", 3, &[]).unwrap();
     app.state
         .accounts
         .set_password(user.id, &p, None)
