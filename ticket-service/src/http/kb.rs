@@ -130,8 +130,12 @@ fn contract_ended(state: &AppState, ctx: &super::context::Ctx, end: chrono::Naiv
         .with("days", state.config.security.contract_kb_grace_days)
         .translate(ctx.strings());
     tc.insert("message", &message);
-    let article = kb_builder::render::article_path(state.config.tickets.renewal_article);
-    tc.insert("renewal_url", &format!("/{article}"));
+    let renewal = kb_builder::urls::service_article_path(
+        kb_builder::editions::Edition::Public,
+        ctx.lang,
+        state.config.tickets.renewal_article,
+    );
+    tc.insert("renewal_url", &renewal);
     match ctx.render("service/kb_ended.html", "kb_contract_ended_title", tc) {
         Ok(page) => {
             let mut response = (StatusCode::FORBIDDEN, page).into_response();
