@@ -366,9 +366,8 @@ fn where_clause(f: &Filter) -> (String, Vec<Arg>) {
     match f.state {
         // Spelt as the open states rather than `<> 'closed'`, so an index on (…, state,
         // changed_at) serves it as ranges.
-        StateFilter::Open => conds.push(
-            "t.state IN ('new', 'in_progress', 'awaiting_customer', 'pending_close')".into(),
-        ),
+        StateFilter::Open => conds
+            .push("t.state IN ('new', 'in_progress', 'awaiting_customer', 'pending_close')".into()),
         StateFilter::Closed => conds.push("t.state = 'closed'".into()),
         StateFilter::All => {}
         StateFilter::One(s) => push(
