@@ -570,7 +570,7 @@ mod tests {
         });
         assert_eq!(
             clause,
-            " WHERE t.company_id = $1 AND t.state <> 'closed' AND LOWER(t.subject) LIKE $2 \
+            " WHERE t.company_id = $1 AND t.state IN ('new', 'in_progress', 'awaiting_customer', 'pending_close') AND LOWER(t.subject) LIKE $2 \
              ESCAPE '\\' AND LOWER(t.subject) LIKE $3 ESCAPE '\\'"
         );
         assert!(matches!(&args[1], Arg::Text(s) if s == "%100\\%\\_done%"));
