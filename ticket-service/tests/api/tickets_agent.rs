@@ -6,7 +6,6 @@
 
 use crate::both_backends;
 use crate::helpers::*;
-use reqwest::header::CONTENT_TYPE;
 use reqwest::Client;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -66,50 +65,6 @@ async fn answer_via_service(app: &TestApp, agent: &User, number: &str, next: &st
         .reply(agent, number, reply, &[], None)
         .await
         .expect("answered");
-}
-
-/// A `multipart/form-data` body: text parts in order, then files (name, bytes).
-fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "----madoguchi-agent-test-4c1e";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    for (file_name, data) in files {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; \
-                 filename=\"{file_name}\"\r\nContent-Type: text/plain\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(data);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-async fn post_multipart(
-    app: &TestApp,
-    client: &Client,
-    path: &str,
-    fields: &[(&str, &str)],
-    files: &[(&str, &[u8])],
-) -> reqwest::Response {
-    let (content_type, body) = multipart(fields, files);
-    client
-        .post(app.url(path))
-        .header(CONTENT_TYPE, content_type)
-        .body(body)
-        .send()
-        .await
-        .expect("request")
 }
 
 /// The value of the hidden input `name` on a page (the first one).
