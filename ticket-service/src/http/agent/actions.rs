@@ -15,6 +15,7 @@ use crate::http::thread::FileView;
 use crate::http::upload::{MultipartForm, Uploaded};
 use crate::state::AppState;
 use crate::store::tickets::Field;
+use crate::store::users::User;
 use crate::tickets::forms::{FieldErrors, ReplyInput};
 use crate::tickets::Viewer;
 use crate::token::{is_token_shaped, random_token};
@@ -48,6 +49,26 @@ fn form_problem(ctx: &Ctx, e: Error) -> Result<(Messages, Option<String>)> {
         }
         e => Err(e),
     }
+}
+
+/// The ticket page again with a form that had a problem (422), its input kept.
+async fn redisplay(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &User,
+    number: &str,
+    forms: Forms,
+) -> Result<Response> {
+    render(
+        state,
+        ctx,
+        user,
+        number,
+        forms,
+        None,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
 /// `POST /agent/tickets/{number}/answer` (multipart: `csrf` first, `draft`, `body`,
@@ -98,16 +119,7 @@ pub async fn answer(
         }),
         ..Forms::default()
     };
-    render(
-        &state,
-        ctx,
-        user,
-        &number,
-        forms,
-        None,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+    redisplay(&state, ctx, user, &number, forms).await
 }
 
 /// `POST /agent/tickets/{number}/note` (multipart: `csrf` first, `draft`, `body`, files).
@@ -151,16 +163,7 @@ pub async fn note(
         }),
         ..Forms::default()
     };
-    render(
-        &state,
-        ctx,
-        user,
-        &number,
-        forms,
-        None,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+    redisplay(&state, ctx, user, &number, forms).await
 }
 
 #[derive(Deserialize)]
@@ -263,16 +266,7 @@ pub async fn update(
                 update: Some(form),
                 ..Forms::default()
             };
-            render(
-                &state,
-                ctx,
-                user,
-                &number,
-                forms,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            redisplay(&state, ctx, user, &number, forms).await
         }
     }
 }
@@ -305,16 +299,7 @@ pub async fn change_state(
                 state: Some(form),
                 ..Forms::default()
             };
-            render(
-                &state,
-                ctx,
-                user,
-                &number,
-                forms,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            redisplay(&state, ctx, user, &number, forms).await
         }
     }
 }
