@@ -19,12 +19,14 @@
 
 use super::extract::{CurrentAgent, CurrentUser};
 use crate::state::AppState;
+use crate::store::users::User;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use kb_builder::editions::Edition;
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncReadExt;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
@@ -121,6 +123,20 @@ pub async fn customer_edition(
     .await
 }
 
+/// The edition whose articles `user` may search and get suggested as a customer: the
+/// customer edition, or the public one once their company's contract ended more than
+/// `security.contract_kb_grace_days` ago (the same rule as the `/kb/` pages, so search,
+/// suggestions and the related-articles APIs do not show what the pages no longer do).
+pub async fn customer_edition_of(state: &AppState, user: &User) -> crate::error::Result<Edition> {
+    let grace = state.config.security.contract_kb_grace_days;
+    Ok(
+        match state.accounts.customer_kb_permission(user, grace).await? {
+            Ok(()) => Edition::Customer,
+            Err(_) => Edition::Public,
+        },
+    )
+}
+
 /// The page a customer of an ended contract gets instead of the customer edition: why, the
 /// renewal article, and the public edition.
 fn contract_ended(state: &AppState, ctx: &super::context::Ctx, end: chrono::NaiveDate) -> Response {
@@ -131,7 +147,7 @@ fn contract_ended(state: &AppState, ctx: &super::context::Ctx, end: chrono::Naiv
         .translate(ctx.strings());
     tc.insert("message", &message);
     let renewal = kb_builder::urls::service_article_path(
-        kb_builder::editions::Edition::Public,
+        Edition::Public,
         ctx.lang,
         state.config.tickets.renewal_article,
     );

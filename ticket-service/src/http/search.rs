@@ -155,7 +155,8 @@ pub async fn customer_page(
     user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Response> {
-    page(&state, &user.ctx, Edition::Customer, raw.as_deref(), None).await
+    let edition = super::kb::customer_edition_of(&state, &user.user).await?;
+    page(&state, &user.ctx, edition, raw.as_deref(), None).await
 }
 
 /// `GET /agent/kb/search`: the internal edition, for agents.
@@ -528,6 +529,10 @@ async fn api_search_in(
     params: &Params,
 ) -> Result<Json<ApiResults>> {
     authorize(ctx, edition)?;
+    let edition = match (edition, &ctx.user) {
+        (Edition::Customer, Some(user)) => super::kb::customer_edition_of(state, user).await?,
+        _ => edition,
+    };
     let q = params.text("q", MAX_QUERY_CHARS);
     let limit = params
         .number("limit", API_LIMIT_DEFAULT)?
@@ -568,7 +573,7 @@ async fn api_search_in(
 /// answer a ticket being written.
 pub async fn api_related(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<serde_json::Value>> {
     let params = Params::parse(raw.as_deref());
@@ -578,7 +583,7 @@ pub async fn api_related(
         .number("limit", RELATED_LIMIT_DEFAULT)?
         .clamp(1, RELATED_LIMIT_MAX);
     let lang = params.language("lang")?.unwrap_or(Language::Ja);
-    let edition = Edition::Customer;
+    let edition = super::kb::customer_edition_of(&state, &user.user).await?;
     let hits: Vec<HitView> = if subject.is_empty() && body.is_empty() {
         Vec::new()
     } else {

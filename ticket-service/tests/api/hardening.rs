@@ -450,7 +450,56 @@ async fn the_grace_period_is_configurable(backend: Backend) {
     );
 }
 
+/// Past the grace period the customer edition is gone from search and suggestions too, not
+/// only from the /kb/ pages: the same question finds the customer-only article before and
+/// not after, and public articles still answer.
+async fn search_and_suggestions_follow_the_contract_policy(backend: Backend) {
+    let app = spawn_app_with_kb(backend).await;
+    let today = app.state.accounts.today();
+    let end = today.format("%Y-%m-%d").to_string();
+    let company = app
+        .add_company("終了検索株式会社", "2020-01-01", &end)
+        .await;
+    app.add_customer_of(company, "ended-search@example.com", "Ended")
+        .await;
+    let day = Duration::from_secs(24 * 3600);
+    // The test knowledge base: "narwhal" only in the customer article, "gateway" also in a
+    // public one.
+    let search = "/kb/search?q=narwhal+gateway";
+    let related = "/api/related?subject=narwhal+gateway";
+    let customer_page = format!("{}.html", kb::CUSTOMER);
+    let customer_hit = format!("\"id\":{}", kb::CUSTOMER);
+    let public_hit = format!("\"id\":{}", kb::PUBLIC_JA);
+
+    let customer = app.logged_in("ended-search@example.com", PASSWORD).await;
+    let page = app.get(&customer, search).await.text().await.unwrap();
+    assert!(
+        page.contains(&customer_page),
+        "within the grace period: {page}"
+    );
+    let hits = app.get(&customer, related).await.text().await.unwrap();
+    assert!(hits.contains(&customer_hit), "{hits}");
+
+    app.state.clock.advance(31 * day);
+    let customer = app.logged_in("ended-search@example.com", PASSWORD).await;
+    let r = app.get(&customer, search).await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(
+        !page.contains(&customer_page),
+        "after the grace period: {page}"
+    );
+    let r = app.get(&customer, related).await;
+    assert_eq!(r.status(), 200);
+    let hits = r.text().await.unwrap();
+    assert!(
+        !hits.contains(&customer_hit) && hits.contains(&public_hit),
+        "public hits only: {hits}"
+    );
+}
+
 crate::both_backends!(
+    search_and_suggestions_follow_the_contract_policy,
     customer_articles_close_after_the_contract_grace_period,
     the_grace_period_is_configurable,
     static_files_are_cacheable_compressed_and_ranged,

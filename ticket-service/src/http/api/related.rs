@@ -68,7 +68,7 @@ pub async fn list(
     }
     let subject = p.text("subject", MAX_SUBJECT_CHARS);
     let body = p.text("body", MAX_BODY_CHARS);
-    let edition = Edition::Customer;
+    let edition = crate::http::kb::customer_edition_of(&state, &caller.user).await?;
     let hits: Vec<RelatedArticle> = if subject.is_empty() && body.is_empty() {
         Vec::new()
     } else {
