@@ -11,7 +11,6 @@ use crate::state::AppState;
 use crate::tickets::forms::FieldErrors;
 use axum::extract::{RawQuery, State};
 use axum::Json;
-use kb_builder::editions::Edition;
 use kb_builder::urls::service_article_path;
 use utoipa::IntoParams;
 
