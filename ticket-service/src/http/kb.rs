@@ -260,8 +260,14 @@ async fn serve(
     if !inside(root, &file).await {
         return not_found(root, &segs, pages).await;
     }
-    let Ok(meta) = tokio::fs::metadata(&file).await else {
-        return not_found(root, &segs, pages).await;
+    // A folder's page is another file: its own size and dates.
+    let meta = if meta.is_dir() {
+        match tokio::fs::metadata(&file).await {
+            Ok(meta) => meta,
+            Err(_) => return not_found(root, &segs, pages).await,
+        }
+    } else {
+        meta
     };
     let validators = Validators::of(&meta);
     if validators.not_modified(request) {
@@ -283,7 +289,7 @@ async fn serve(
     };
     let opened = match range {
         Some((start, end)) => open_range(&file, start, end).await,
-        None => open(&file).await,
+        None => open(&file, len).await,
     };
     let Some(body) = opened else {
         return not_found(root, &segs, pages).await;
@@ -455,11 +461,13 @@ fn cache_control(headers: &mut HeaderMap, caching: Caching) {
 /// so that a few concurrent downloads do not hold whole files in memory.
 const STREAM_ABOVE: u64 = 256 * 1024;
 
-async fn open(file: &Path) -> Option<Body> {
-    let f = tokio::fs::File::open(file).await.ok()?;
-    let len = f.metadata().await.ok()?.len();
+/// `len` is the size the caller just read from the file's metadata.
+async fn open(file: &Path, len: u64) -> Option<Body> {
+    let mut f = tokio::fs::File::open(file).await.ok()?;
     if len <= STREAM_ABOVE {
-        return tokio::fs::read(file).await.ok().map(Body::from);
+        let mut data = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        f.read_to_end(&mut data).await.ok()?;
+        return Some(Body::from(data));
     }
     let chunks = futures_util::stream::unfold(Some(f), |state| async move {
         let mut f = state?;
