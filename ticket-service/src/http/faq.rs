@@ -89,11 +89,8 @@ async fn render(
     let yours = state.faq.vote_of(user, id).await?;
     let strings = ctx.strings();
     let fill = |key: &str, pairs: &[(&str, String)]| {
-        let mut text = strings.get(key).cloned().unwrap_or_else(|| key.into());
-        for (k, v) in pairs {
-            text = text.replace(&format!("{{{k}}}"), v);
-        }
-        text
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        super::view::fill(strings, key, &pairs)
     };
     let mut tc = tera::Context::new();
     tc.insert("id", &id);

@@ -253,15 +253,8 @@ async fn page(
     tc.insert("lang_switch_url", &page_url(&action, &switch));
 
     let fill = |key: &str, args: &[(&str, String)]| {
-        let mut text = ctx
-            .strings()
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| key.into());
-        for (name, value) in args {
-            text = text.replace(&format!("{{{name}}}"), value);
-        }
-        text
+        let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        super::view::fill(ctx.strings(), key, &args)
     };
     tc.insert(
         "category_notice",

@@ -63,15 +63,6 @@ fn agents_elsewhere(user: &User, path: String) -> Option<Response> {
     user.is_agent().then(|| Redirect::to(&path).into_response())
 }
 
-/// A translated string with `{name}` placeholders filled.
-fn fill(ctx: &Ctx, key: &str, pairs: &[(&str, &str)]) -> String {
-    let mut text = view::text(ctx.strings(), key);
-    for (k, v) in pairs {
-        text = text.replace(&format!("{{{k}}}"), v);
-    }
-    text
-}
-
 /// Why the user cannot write (translated), or `None` when they can.
 async fn write_block(state: &AppState, ctx: &Ctx, user: &User) -> Result<Option<String>> {
     match state.tickets.may_write(user).await {
@@ -230,8 +221,8 @@ async fn list(
     tc.insert("total", &page.total);
     tc.insert(
         "page_info",
-        &fill(
-            &ctx,
+        &view::fill(
+            ctx.strings(),
             "tk_page_info",
             &[
                 ("page", &page.page.to_string()),
@@ -594,8 +585,8 @@ async fn render_ticket(
         value: view::datetime(t.changed_at, tz),
     });
     let moves_on = state.tickets.timed_change(t).map(|(to, at)| {
-        fill(
-            ctx,
+        view::fill(
+            ctx.strings(),
             "ticket_moves_on",
             &[
                 ("date", &view::date(at, tz)),
@@ -627,15 +618,15 @@ async fn render_ticket(
     );
     tc.insert(
         "re_subject",
-        &fill(ctx, "tk_reply_re", &[("subject", &t.subject)]),
+        &view::fill(ctx.strings(), "tk_reply_re", &[("subject", &t.subject)]),
     );
     tc.insert(
         "max_file",
         &view::size(settings.attachment_max_file_bytes() as i64),
     );
     insert_block(&mut tc, state, ctx, &block);
-    let title = fill(
-        ctx,
+    let title = view::fill(
+        ctx.strings(),
         "tk_show_title",
         &[("number", t.number.as_str()), ("subject", &t.subject)],
     );

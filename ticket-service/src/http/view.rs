@@ -69,6 +69,15 @@ pub fn text(strings: &Strings, key: &str) -> String {
     strings.get(key).cloned().unwrap_or_else(|| key.to_string())
 }
 
+/// A translated UI string with its `{name}` placeholders filled in.
+pub fn fill(strings: &Strings, key: &str, pairs: &[(&str, &str)]) -> String {
+    let mut text = text(strings, key);
+    for (name, value) in pairs {
+        text = text.replace(&format!("{{{name}}}"), value);
+    }
+    text
+}
+
 pub fn state_label(strings: &Strings, state: TicketState) -> String {
     text(strings, state.label_key())
 }

@@ -28,7 +28,6 @@ use crate::state::AppState;
 use crate::store::users::User;
 use axum::routing::{get, post};
 use axum::Router;
-use kb_builder::theme::Strings;
 use std::collections::BTreeMap;
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -45,15 +44,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/agent/tickets/{number}/update", post(actions::update))
         .route("/agent/tickets/{number}/state", post(actions::change_state))
         .merge(uploads)
-}
-
-/// A translated string with `{name}` placeholders filled in.
-fn fill(strings: &Strings, key: &str, pairs: &[(&str, &str)]) -> String {
-    let mut text = view::text(strings, key);
-    for (k, v) in pairs {
-        text = text.replace(&format!("{{{k}}}"), v);
-    }
-    text
 }
 
 /// The agents, by id, for owner names and choices.

@@ -1,11 +1,12 @@
 //! The queue overview and the agents' ticket list.
 
-use super::{agents, choices, fill};
+use super::{agents, choices};
 use crate::domain::TicketState;
 use crate::error::Result;
 use crate::http::encode_component;
 use crate::http::extract::CurrentAgent;
 use crate::http::view;
+use crate::http::view::fill;
 use crate::state::AppState;
 use crate::store::tickets::{Filter, Order, OwnerFilter, StateFilter};
 use crate::tickets::{ListQuery, Viewer};

@@ -2,13 +2,14 @@
 //! the forms that answer, annotate, take, change and move it (their handlers are in
 //! [`super::actions`]).
 
-use super::{agents, choices, fill};
+use super::{agents, choices};
 use crate::domain::{Priority, TicketState};
 use crate::error::Result;
 use crate::http::context::Ctx;
 use crate::http::extract::CurrentAgent;
 use crate::http::thread::{FileView, ThreadView};
 use crate::http::view;
+use crate::http::view::fill;
 use crate::state::AppState;
 use crate::store::tickets::Change;
 use crate::store::users::User;
