@@ -398,22 +398,6 @@ async fn release_ticked(state: &AppState, user: &User, token: &str, form: &Uploa
     Ok(())
 }
 
-fn new_input(form: &Uploaded) -> NewTicketInput {
-    NewTicketInput {
-        ticket_type: form.get("ticket_type").into(),
-        queue: form.get("queue").into(),
-        subject: form.get("subject").into(),
-        body: form.get("body").into(),
-        priority: form.get("priority").into(),
-        fields: form
-            .fields
-            .iter()
-            .filter_map(|(k, v)| Some((k.strip_prefix("field.")?.to_string(), v.clone())))
-            .collect(),
-        refers_to: form.get("refers_to").into(),
-    }
-}
-
 /// Customer-edition articles for a subject and body (none when search is not available).
 async fn related(state: &AppState, ctx: &Ctx, subject: &str, body: &str) -> Vec<Related> {
     if subject.trim().is_empty() && body.trim().is_empty() {
@@ -456,7 +440,7 @@ async fn create(
     let MultipartForm(form) = MultipartForm::from_request(req, &state).await?;
     let token = form_token(&form);
     release_ticked(&state, &user, &token, &form).await?;
-    let input = new_input(&form);
+    let input = form.new_ticket_input();
     let wants_related = form.get("action") == "related";
     let outcome = if wants_related {
         Err(FieldErrors::new())

@@ -16,6 +16,7 @@ use crate::domain::{FieldError, FileName};
 use crate::error::Error;
 use crate::state::AppState;
 use crate::tickets::files::Upload;
+use crate::tickets::forms::NewTicketInput;
 use crate::token::constant_time_eq;
 use axum::extract::multipart::MultipartError;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Request};
@@ -46,6 +47,25 @@ pub struct Uploaded {
 }
 
 impl Uploaded {
+    /// The fields of a new ticket, by the names the page's form and the API share
+    /// (`ticket_type`, `queue`, `subject`, `body`, `priority`, `refers_to`, and
+    /// `field.<key>` for the configured dynamic fields).
+    pub fn new_ticket_input(&self) -> NewTicketInput {
+        NewTicketInput {
+            ticket_type: self.get("ticket_type").into(),
+            queue: self.get("queue").into(),
+            subject: self.get("subject").into(),
+            body: self.get("body").into(),
+            priority: self.get("priority").into(),
+            fields: self
+                .fields
+                .iter()
+                .filter_map(|(k, v)| Some((k.strip_prefix("field.")?.to_string(), v.clone())))
+                .collect(),
+            refers_to: self.get("refers_to").into(),
+        }
+    }
+
     /// The first value of a text field, or "".
     pub fn get(&self, name: &str) -> &str {
         self.fields

@@ -298,22 +298,6 @@ impl NewTicketRequest {
     }
 }
 
-fn new_ticket_of(form: &Uploaded) -> NewTicketInput {
-    NewTicketInput {
-        ticket_type: form.get("ticket_type").into(),
-        queue: form.get("queue").into(),
-        subject: form.get("subject").into(),
-        body: form.get("body").into(),
-        priority: form.get("priority").into(),
-        fields: form
-            .fields
-            .iter()
-            .filter_map(|(k, v)| Some((k.strip_prefix("field.")?.to_string(), v.clone())))
-            .collect(),
-        refers_to: form.get("refers_to").into(),
-    }
-}
-
 /// A write's answer: the ticket's thread, with `Location` when something was created.
 async fn written(
     state: &AppState,
@@ -374,7 +358,7 @@ pub async fn create(
                 "refers_to",
             ];
             unexpected_parts(&form, &KNOWN, &mut errors);
-            let input = new_ticket_of(&form);
+            let input = form.new_ticket_input();
             unknown_fields(&state, input.fields.keys(), &mut errors);
             (input, form.files)
         }
