@@ -580,3 +580,30 @@ pub async fn post_multipart(
         .await
         .expect("request")
 }
+
+/// The value attribute of the first element with `name="…"` on a page.
+pub fn value_of(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\""))?;
+    let tag_start = html[..at].rfind('<')?;
+    let tag_end = at + html[at..].find('>')?;
+    let tag = &html[tag_start..tag_end];
+    let start = tag.find("value=\"")? + "value=\"".len();
+    let end = tag[start..].find('"')? + start;
+    Some(tag[start..end].to_string())
+}
+
+/// An agent's answer through the tickets service.
+pub async fn agent_answers(app: &TestApp, agent: &User, number: &str, text: &str, next: &str) {
+    let reply = ticket_service::tickets::forms::ReplyInput {
+        body: text.into(),
+        next_state: next.into(),
+        priority: String::new(),
+    }
+    .parse(&ticket_service::domain::TicketState::AGENT_NEXT)
+    .expect("a valid answer");
+    app.state
+        .tickets
+        .reply(agent, number, reply, &[], None)
+        .await
+        .expect("answer");
+}

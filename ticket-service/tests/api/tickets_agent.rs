@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use ticket_service::domain::{FileName, PageSize, TicketState};
 use ticket_service::store::users::{Preferences, User};
 use ticket_service::tickets::files::Upload;
-use ticket_service::tickets::forms::{NewTicketInput, ReplyInput};
+use ticket_service::tickets::forms::NewTicketInput;
 use ticket_service::tickets::Viewer;
 
 // ---------------------------------------------------------------------------------------
@@ -49,30 +49,6 @@ async fn open(app: &TestApp, customer: &User, subject: &str) -> String {
         "社外宛のメールが送信できません。",
     )
     .await
-}
-
-/// An agent's answer through the service, moving the ticket to `next`.
-async fn answer_via_service(app: &TestApp, agent: &User, number: &str, next: &str) {
-    let reply = ReplyInput {
-        body: "ご確認ください。".into(),
-        next_state: next.into(),
-        priority: String::new(),
-    }
-    .parse(&TicketState::AGENT_NEXT)
-    .expect("valid reply");
-    app.state
-        .tickets
-        .reply(agent, number, reply, &[], None)
-        .await
-        .expect("answered");
-}
-
-/// The value of the hidden input `name` on a page (the first one).
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).expect("the input") + marker.len();
-    let end = html[start..].find('"').expect("end of value") + start;
-    html[start..end].to_string()
 }
 
 /// A page's HTML with the slashes Tera escapes (`&#x2F;`) put back, so the tests can look
@@ -140,10 +116,10 @@ async fn the_overview_counts_tickets_per_queue_and_state(backend: Backend) {
         open_in(&app, &customer, 1, &format!("ゲートウェイ {i}"), "本文").await;
     }
     let answered = open_in(&app, &customer, 1, "回答済み", "本文").await;
-    answer_via_service(&app, &agent, &answered, "pending_close").await;
+    agent_answers(&app, &agent, &answered, "ご確認ください。", "pending_close").await;
     open_in(&app, &customer, 2, "アーカイブ", "本文").await;
     let closed = open_in(&app, &customer, 3, "完了済み", "本文").await;
-    answer_via_service(&app, &agent, &closed, "closed").await;
+    agent_answers(&app, &agent, &closed, "ご確認ください。", "closed").await;
 
     for path in ["/agent", "/agent/"] {
         let (status, html) = page(&app, &agent_client, path).await;
@@ -215,9 +191,16 @@ async fn the_list_filters_by_queue_state_company_owner_and_text_and_pages(backen
     let archive = open_in(&app, &customer, 2, "アーカイブ検索が遅い", "本文").await;
     let northern = open_in(&app, &other, 3, "Webmail ログイン不可", "本文").await;
     let answered = open_in(&app, &other, 1, "証明書の更新", "本文").await;
-    answer_via_service(&app, &agent, &answered, "awaiting_customer").await;
+    agent_answers(
+        &app,
+        &agent,
+        &answered,
+        "ご確認ください。",
+        "awaiting_customer",
+    )
+    .await;
     let closed = open_in(&app, &customer, 1, "完了した件", "本文").await;
-    answer_via_service(&app, &agent, &closed, "closed").await;
+    agent_answers(&app, &agent, &closed, "ご確認ください。", "closed").await;
     app.state
         .tickets
         .update(
@@ -282,7 +265,7 @@ async fn the_list_filters_by_queue_state_company_owner_and_text_and_pages(backen
     // Newest change first (open ones before closed ones), or oldest first when asked; the
     // time of the last change is shown in the agent's time zone.
     app.state.clock.advance(std::time::Duration::from_secs(120));
-    answer_via_service(&app, &agent, &gateway, "in_progress").await;
+    agent_answers(&app, &agent, &gateway, "ご確認ください。", "in_progress").await;
     let html = list("").await;
     assert!(
         pos(&html, &gateway) < pos(&html, &archive),
@@ -369,7 +352,7 @@ async fn the_ticket_view_shows_notes_history_and_info_and_answers_reach_the_cust
     let csrf = csrf_from(&html).expect("token");
 
     // An internal note with a file.
-    let note_draft = hidden(&html[html.find("/note\"").unwrap()..], "draft");
+    let note_draft = value_of(&html[html.find("/note\"").unwrap()..], "draft").expect("the input");
     let response = post_multipart(
         &app,
         &agent_client,
@@ -393,7 +376,7 @@ async fn the_ticket_view_shows_notes_history_and_info_and_answers_reach_the_cust
         html.contains("class=\"thread-article sender-agent internal\""),
         "{html}"
     );
-    let draft = hidden(&html[html.find("/answer\"").unwrap()..], "draft");
+    let draft = value_of(&html[html.find("/answer\"").unwrap()..], "draft").expect("the input");
     let response = post_multipart(
         &app,
         &agent_client,
@@ -488,7 +471,7 @@ async fn a_bad_answer_is_shown_again_with_what_was_typed_and_files_held(backend:
     let path = format!("/agent/tickets/{number}");
     let (_, html) = page(&app, &agent_client, &path).await;
     let csrf = csrf_from(&html).unwrap();
-    let draft = hidden(&html[html.find("/answer\"").unwrap()..], "draft");
+    let draft = value_of(&html[html.find("/answer\"").unwrap()..], "draft").expect("the input");
     let response = post_multipart(
         &app,
         &agent_client,
@@ -514,7 +497,7 @@ async fn a_bad_answer_is_shown_again_with_what_was_typed_and_files_held(backend:
     );
     assert!(html.contains("held-log.txt"), "the file is held: {html}");
     assert_eq!(
-        hidden(&html[html.find("/answer\"").unwrap()..], "draft"),
+        value_of(&html[html.find("/answer\"").unwrap()..], "draft").expect("the input"),
         draft
     );
     // Nothing changed.
@@ -584,7 +567,7 @@ async fn a_bad_answer_is_shown_again_with_what_was_typed_and_files_held(backend:
     assert_eq!(thread.ticket.priority.get(), 5);
 
     // An empty note comes back too.
-    let note_draft = hidden(&html[html.find("/note\"").unwrap()..], "draft");
+    let note_draft = value_of(&html[html.find("/note\"").unwrap()..], "draft").expect("the input");
     let response = post_multipart(
         &app,
         &agent_client,

@@ -7,26 +7,13 @@ use crate::both_backends;
 use crate::helpers::*;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use reqwest::{Client, StatusCode};
-use ticket_service::domain::{Body, FileName, TicketState};
-use ticket_service::store::users::User;
+use ticket_service::domain::{Body, FileName};
 use ticket_service::tickets::files::Upload;
-use ticket_service::tickets::forms::ReplyInput;
 
 // ---------------------------------------------------------------------------------------
 // Helpers
 
 const MAILLOG: &[u8] = b"Jun 19 09:00:01 gw postfix/smtp[311]: 451 4.7.1 try again later\n";
-
-/// The value attribute of the first element with `name="…"` on a page.
-fn value_of(html: &str, name: &str) -> Option<String> {
-    let at = html.find(&format!("name=\"{name}\""))?;
-    let tag_start = html[..at].rfind('<')?;
-    let tag_end = at + html[at..].find('>')?;
-    let tag = &html[tag_start..tag_end];
-    let start = tag.find("value=\"")? + "value=\"".len();
-    let end = tag[start..].find('"')? + start;
-    Some(tag[start..end].to_string())
-}
 
 async fn page(app: &TestApp, client: &Client, path: &str) -> (StatusCode, String) {
     let response = app.get(client, path).await;
@@ -104,22 +91,6 @@ async fn reply_page(
         &[],
     )
     .await
-}
-
-/// An agent's answer through the tickets service.
-async fn agent_answers(app: &TestApp, agent: &User, number: &str, text: &str, next: &str) {
-    let reply = ReplyInput {
-        body: text.into(),
-        next_state: next.into(),
-        priority: String::new(),
-    }
-    .parse(&TicketState::AGENT_NEXT)
-    .expect("a valid answer");
-    app.state
-        .tickets
-        .reply(agent, number, reply, &[], None)
-        .await
-        .expect("answer");
 }
 
 /// The attachment id of the link with this file name on a page.
