@@ -137,6 +137,16 @@ pub async fn customer_edition_of(state: &AppState, user: &User) -> crate::error:
     )
 }
 
+/// Where the article on renewing a contract is (`tickets.renewal_article`): in the public
+/// edition, because a customer past the grace period has no customer edition any more.
+pub fn renewal_url(state: &AppState, lang: kb_builder::Language) -> String {
+    kb_builder::urls::service_article_path(
+        Edition::Public,
+        lang,
+        state.config.tickets.renewal_article,
+    )
+}
+
 /// The page a customer of an ended contract gets instead of the customer edition: why, the
 /// renewal article, and the public edition.
 fn contract_ended(state: &AppState, ctx: &super::context::Ctx, end: chrono::NaiveDate) -> Response {
@@ -146,12 +156,7 @@ fn contract_ended(state: &AppState, ctx: &super::context::Ctx, end: chrono::Naiv
         .with("days", state.config.security.contract_kb_grace_days)
         .translate(ctx.strings());
     tc.insert("message", &message);
-    let renewal = kb_builder::urls::service_article_path(
-        Edition::Public,
-        ctx.lang,
-        state.config.tickets.renewal_article,
-    );
-    tc.insert("renewal_url", &renewal);
+    tc.insert("renewal_url", &renewal_url(state, ctx.lang));
     match ctx.render("service/kb_ended.html", "kb_contract_ended_title", tc) {
         Ok(page) => {
             let mut response = (StatusCode::FORBIDDEN, page).into_response();

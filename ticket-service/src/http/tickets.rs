@@ -72,19 +72,10 @@ async fn write_block(state: &AppState, ctx: &Ctx, user: &User) -> Result<Option<
     }
 }
 
-/// What the pages show when the user cannot write: the reason and the renewal article, in
-/// the public edition (a customer past the contract's grace period has no customer
-/// edition any more; see `tickets.renewal_article`).
+/// What the pages show when the user cannot write: the reason and the renewal article.
 fn insert_block(tc: &mut tera::Context, state: &AppState, ctx: &Ctx, block: &Option<String>) {
     tc.insert("write_block", block);
-    tc.insert(
-        "renewal_url",
-        &article_url(
-            Edition::Public,
-            ctx.lang,
-            state.tickets.settings().renewal_article,
-        ),
-    );
+    tc.insert("renewal_url", &super::kb::renewal_url(state, ctx.lang));
 }
 
 /// Translated field errors by field name.
