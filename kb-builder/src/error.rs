@@ -69,6 +69,10 @@ pub enum Error {
     #[error("search query: {0}")]
     Query(String),
 
+    /// The Japanese dictionary could not be read or compiled.
+    #[error("dictionary {}: {message}", path.display())]
+    Dictionary { path: PathBuf, message: String },
+
     #[error("stats file {}: {message}", path.display())]
     Stats { path: PathBuf, message: String },
 

@@ -169,6 +169,11 @@ fn token(run: &[Ch], position: usize) -> Token {
     }
 }
 
+/// `text` folded the way the index sees it (NFKC, lowercase, half-width kana composed).
+pub fn fold(text: &str) -> String {
+    normalise(text).into_iter().map(|c| c.c).collect()
+}
+
 /// The token texts of `text`, for building queries and for tests.
 pub fn terms(text: &str) -> Vec<String> {
     let mut tokens = Vec::new();

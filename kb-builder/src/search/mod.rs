@@ -5,6 +5,9 @@
 //! find what the edition may not show.
 
 pub mod analyzer;
+pub mod dictionary;
+pub mod query;
+mod rank;
 
 use crate::editions::{Edition, EditionView};
 use crate::error::{Error, Result};
@@ -214,28 +217,34 @@ impl SearchIndex {
         limit: usize,
         offset: usize,
     ) -> Result<Results> {
-        let Some(text_query) = self.text_query(query) else {
+        let plan = self.plan(query);
+        let Some(text_query) = self.text_query(&plan.terms) else {
             return Ok(Results {
                 total: 0,
                 hits: Vec::new(),
             });
         };
-        self.run(text_query, filters, limit, offset, None)
+        self.run(text_query, filters, limit, offset, None, &plan.words)
     }
 
-    /// Articles related to a ticket being written, from its subject and body: the
-    /// distinctive terms of both (subject counting double), common ones dropped.
+    /// What to ask the index for `text`: its topic words, their forms and synonyms.
+    pub fn plan(&self, text: &str) -> query::Plan {
+        let dictionary = dictionary::Dictionary::shared();
+        query::plan(text, dictionary.as_deref(), &|_| Vec::new())
+    }
+
+    /// Articles related to a ticket being written, from its subject and body: the topic
+    /// words of both (the subject counting double), the most distinctive first, words in
+    /// most articles dropped.
     pub fn related(&self, subject: &str, body: &str, limit: usize) -> Result<Vec<Hit>> {
         let searcher = self.reader.searcher();
         let n = searcher.num_docs().max(1);
-        let mut weighted: Vec<(f32, String)> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
         let body: String = body.chars().take(4000).collect();
+        let mut weighted: Vec<(String, f32)> = Vec::new();
+        let mut words = Vec::new();
         for (text, weight) in [(subject, 2.0f32), (body.as_str(), 1.0)] {
-            for term in analyzer::terms(text) {
-                if !seen.insert(term.clone()) {
-                    continue;
-                }
+            let plan = self.plan(text);
+            for (term, w) in plan.terms {
                 let df = [self.f.title, self.f.body, self.f.keywords]
                     .iter()
                     .map(|field| {
@@ -250,25 +259,30 @@ impl SearchIndex {
                     continue;
                 }
                 let idf = ((n as f32 + 1.0) / (df as f32 + 0.5)).ln();
-                weighted.push((idf * weight, term));
+                let score = idf * w * weight;
+                match weighted.iter_mut().find(|(t, _)| *t == term) {
+                    Some((_, s)) => *s = s.max(score),
+                    None => weighted.push((term, score)),
+                }
             }
+            words.extend(plan.words.into_iter().map(|mut w| {
+                w.weight *= weight;
+                w
+            }));
         }
-        weighted.sort_by(|a, b| b.0.total_cmp(&a.0));
+        weighted.sort_by(|a, b| b.1.total_cmp(&a.1));
         weighted.truncate(32);
-        if weighted.is_empty() {
-            return Ok(Vec::new());
+        // The query's weights are relative: the best term counts 1.
+        let top = weighted.first().map_or(1.0, |(_, s)| *s).max(f32::EPSILON);
+        for (_, s) in &mut weighted {
+            *s /= top;
         }
-        let text: String = weighted
-            .iter()
-            .map(|(_, t)| t.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let Some(query) = self.text_query(&text) else {
+        let Some(query) = self.text_query(&weighted) else {
             return Ok(Vec::new());
         };
-        let snippet_terms = self.text_query(&format!("{subject} {body}"));
+        let snippet_terms = self.text_query(&self.plan(&format!("{subject} {body}")).terms);
         Ok(self
-            .run(query, &Filters::default(), limit, 0, snippet_terms)?
+            .run(query, &Filters::default(), limit, 0, snippet_terms, &words)?
             .hits)
     }
 
@@ -277,7 +291,7 @@ impl SearchIndex {
     /// "as typed" bonuses) stopped that pruning, tripled the slowest queries at 100,000
     /// articles and did not change the labelled set's ranking. `None` when the text has
     /// no searchable terms.
-    fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
+    fn text_query(&self, terms: &[(String, f32)]) -> Option<Box<dyn Query>> {
         let fields = [
             (self.f.title, BOOST_TITLE),
             (self.f.keywords, BOOST_KEYWORDS),
@@ -285,17 +299,16 @@ impl SearchIndex {
             (self.f.body, BOOST_BODY),
         ];
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for term in analyzer::terms(text) {
-            if !seen.insert(term.clone()) {
-                continue;
-            }
+        for (term, weight) in terms {
             for (field, w) in fields {
                 let q = TermQuery::new(
-                    Term::from_field_text(field, &term),
+                    Term::from_field_text(field, term),
                     IndexRecordOption::WithFreqs,
                 );
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), w))));
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), w * weight)),
+                ));
             }
         }
         if clauses.is_empty() {
@@ -312,6 +325,7 @@ impl SearchIndex {
         limit: usize,
         offset: usize,
         snippet_query: Option<Box<dyn Query>>,
+        words: &[query::Word],
     ) -> Result<Results> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query)];
         if let Some(lang) = filters.language {
@@ -349,9 +363,29 @@ impl SearchIndex {
         // documents that cannot reach the top (block-max WAND), and Count needs no scores.
         // Together every match would be scored; that made the 99th percentile of
         // two-word queries at 100,000 articles more than twice as slow.
-        let top = searcher
-            .search(&query, &TopDocs::with_limit(limit).and_offset(offset))
+        // The best rank::DEPTH are scored again (rank.rs); pages below keep BM25's order, so
+        // paging stays consistent.
+        let depth = (offset + limit).max(rank::DEPTH);
+        let candidates = searcher
+            .search(&query, &TopDocs::with_limit(depth))
             .map_err(|e| Error::Query(e.to_string()))?;
+        let mut scored: Vec<(f32, tantivy::DocAddress, Option<TantivyDocument>)> = Vec::new();
+        for (i, (score, address)) in candidates.into_iter().enumerate() {
+            if i < rank::DEPTH && !words.is_empty() {
+                let doc: TantivyDocument = searcher
+                    .doc(address)
+                    .map_err(|e| Error::Query(e.to_string()))?;
+                let field = |f: Field| doc.get_first(f).and_then(|v| v.as_str()).unwrap_or("");
+                let title = format!("{} {}", field(self.f.title), field(self.f.keywords));
+                let adjusted = rank::adjust(score, words, &title, field(self.f.body));
+                scored.push((adjusted, address, Some(doc)));
+            } else {
+                scored.push((score, address, None));
+            }
+        }
+        let reranked = rank::DEPTH.min(scored.len());
+        scored[..reranked].sort_by(|a, b| b.0.total_cmp(&a.0));
+        let top: Vec<_> = scored.into_iter().skip(offset).take(limit).collect();
         let total = searcher
             .search(&query, &Count)
             .map_err(|e| Error::Query(e.to_string()))?;
@@ -360,10 +394,13 @@ impl SearchIndex {
             .map_err(|e| Error::Query(e.to_string()))?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
         let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let doc: TantivyDocument = searcher
-                .doc(address)
-                .map_err(|e| Error::Query(e.to_string()))?;
+        for (score, address, doc) in top {
+            let doc: TantivyDocument = match doc {
+                Some(doc) => doc,
+                None => searcher
+                    .doc(address)
+                    .map_err(|e| Error::Query(e.to_string()))?,
+            };
             let text = |field: Field| {
                 doc.get_first(field)
                     .and_then(|v| v.as_str())
