@@ -567,10 +567,10 @@ def gimp_help(root):
             continue  # a table of contents or a navigation page: nothing of its own
         title = re.sub(r"\s+", " ", p.title).strip() or p.h1 or key
         title = SECTION_NUMBER.sub("", title) or title
-        # The first heading repeats the title.
-        if blocks and blocks[0][0] == "h" and blocks[0][1] in (title, p.h1):
-            blocks = blocks[1:]
         blocks = [(k, SECTION_NUMBER.sub("", t) if k == "h" else t) for k, t in blocks]
+        # The first heading repeats the title.
+        if blocks and blocks[0] == ("h", title):
+            blocks = blocks[1:]
         folder, _ = gimp_category(key)
         out.append((key, title, [], folder, blocks))
     return out
