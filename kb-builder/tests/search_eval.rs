@@ -250,9 +250,17 @@ fn load_cases(corpus: &str, path: &Path, c: &Corpus) -> Vec<Case> {
 /// NFKC, lowercase; runs of CJK characters become overlapping bigrams (a lone character
 /// stays a unigram), runs of other letters and digits become words.
 fn baseline_terms(text: &str) -> Vec<String> {
+    /// Kana, kanji and the iteration mark 々 (様々); punctuation such as 、。「」 separates.
     fn cjk(c: char) -> bool {
-        matches!(c as u32,
-            0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x31F0..=0x31FF)
+        matches!(
+            c as u32,
+            0x3005..=0x3007
+                | 0x3040..=0x30FF
+                | 0x31F0..=0x31FF
+                | 0x3400..=0x4DBF
+                | 0x4E00..=0x9FFF
+                | 0xF900..=0xFAFF
+        )
     }
     let norm: String = text.nfkc().flat_map(char::to_lowercase).collect();
     let mut out = Vec::new();
@@ -653,6 +661,7 @@ fn baseline_splits_japanese_into_bigrams_and_other_text_into_words() {
         ]
     );
     assert_eq!(baseline_terms("字"), ["字"]);
+    assert_eq!(baseline_terms("様々、「ＣＳＶ」"), ["様々", "csv"]);
 }
 
 #[test]

@@ -20,7 +20,6 @@ evaluation must fail, not skip, when a corpus it lists is missing.
 
 import gzip
 import hashlib
-import html
 import html.parser
 import os
 import re
@@ -108,7 +107,7 @@ CHARS = {
     "eq": "=", "->": "→", "<-": "←", "da": "↓", "ua": "↑", "de": "°", "+-": "±",
     "Fo": "«", "Fc": "»", "fo": "‹", "fc": "›", "ba": "|", "br": "|", "or": "|",
     "lB": "[", "rB": "]", "lC": "{", "rC": "}", "la": "⟨", "ra": "⟩", "ss": "ß",
-    "ct": "¢", "ps": "¶", "sc": "§", "dg": "†", "ps": "¶", "Eu": "€", "eu": "€",
+    "ct": "¢", "ps": "¶", "sc": "§", "dg": "†", "Eu": "€", "eu": "€",
 }
 STRINGS = {"lq": "“", "rq": "”", "R": "®", "Tm": "™", "Ba": "|", "q": '"'}
 
@@ -207,7 +206,7 @@ SKIPPED_REQUESTS = {
     "do", "char", "ftr", "warn", "cp", "Bl", "El", "Bd", "Ed", "nf", "fi", "EX", "EE",
     "RS", "RE", "in", "ti", "ce", "sp", "br", "PP", "P", "LP", "Pp", "Lp", "ne", "bp",
     "TS", "TE", "TQ", "YS", "UE", "ME", "Sp", "Vb", "Ve", "fc", "ie", "if", "el", "de",
-    "am", "ig", "Ed", "Ef", "Ek", "Bf", "Bk", "Ns", "Ed",
+    "am", "ig", "Ef", "Ek", "Bf", "Bk", "Ns",
 }
 
 
