@@ -5,6 +5,7 @@
 //! find what the edition may not show.
 
 pub mod analyzer;
+pub mod synonyms;
 
 use crate::editions::{Edition, EditionView};
 use crate::error::{Error, Result};
