@@ -582,6 +582,18 @@ mod tests {
     }
 
     #[test]
+    fn demo_vendor_file_parses() {
+        let path = Path::new("content/_synonyms.yaml");
+        let text = include_str!("../../../content/_synonyms.yaml");
+        let groups = parse_vendor(text, path).expect("the demo file is valid");
+        assert!(groups.len() >= 7, "{groups:?}");
+        let syn = Synonyms::builtin().with_vendor(&groups);
+        assert_eq!(syn.expand("ソラメール"), ["soramail"]);
+        assert!(syn.expand("送信先").contains(&"宛先"));
+        assert!(syn.expand("ホワイトリスト").contains(&"許可リスト"));
+    }
+
+    #[test]
     fn vendor_file_forms() {
         let groups = vendor(
             "# the vendor's words\n- SoraMail = ソラメール = ｿﾗﾒｰﾙ\n- [宛先, 送信先, 送り先]\n-\n  - Microsoft 365\n  - M365\n- [2FA, 二段階認証, 365]\n",
