@@ -10,6 +10,7 @@
 
 mod front_matter;
 mod links;
+pub mod synonyms;
 pub mod tree;
 
 use crate::lang::Language;
@@ -160,6 +161,8 @@ pub struct Content {
     pub categories: Vec<Category>,
     /// Sorted by id.
     pub articles: Vec<Article>,
+    /// The vendor's synonym groups from `_synonyms.yaml` (folded), for search.
+    pub synonyms: Vec<Vec<String>>,
 }
 
 impl Content {

@@ -3,7 +3,9 @@
 //! field. Problems are collected, not returned at the first one.
 
 use super::front_matter::{key_line, load_yaml_mapping, parse_mapping, split_front_matter, Fields};
-use super::{links, Article, Attachment, Category, Content, Localized, SiteConfig, Visibility};
+use super::{
+    links, synonyms, Article, Attachment, Category, Content, Localized, SiteConfig, Visibility,
+};
 use crate::error::{Diagnostic, Error, Result};
 use crate::lang::Language;
 use chrono::{DateTime, FixedOffset};
@@ -24,6 +26,7 @@ pub fn load(root: &Path) -> Result<Content> {
     }
     let mut diags = Vec::new();
     let site = load_site(root, &mut diags);
+    let synonyms = load_synonyms(root, &mut diags);
 
     let mut categories = vec![Category {
         path: String::new(),
@@ -67,7 +70,32 @@ pub fn load(root: &Path) -> Result<Content> {
         site,
         categories,
         articles,
+        synonyms,
     })
+}
+
+/// `_synonyms.yaml`, the vendor's own synonym groups; optional.
+fn load_synonyms(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Vec<String>> {
+    let path = root.join(synonyms::FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
+        Err(e) => {
+            diags.push(Diagnostic::new(&path, None, format!("cannot read: {e}")));
+            return Vec::new();
+        }
+    };
+    match synonyms::parse(&text, &path) {
+        Ok(groups) => groups,
+        Err(Error::Content(found)) => {
+            diags.extend(found);
+            Vec::new()
+        }
+        Err(e) => {
+            diags.push(Diagnostic::new(&path, None, e.to_string()));
+            Vec::new()
+        }
+    }
 }
 
 struct ArticleFile {
@@ -141,7 +169,9 @@ fn walk_category(
                 category: index,
                 folder: false,
             });
-        } else if !(name == "_category.yaml" || (index == 0 && name == "_site.yaml")) {
+        } else if !(name == "_category.yaml"
+            || (index == 0 && (name == "_site.yaml" || name == synonyms::FILE)))
+        {
             diags.push(Diagnostic::new(&path, None, "file belongs to no article (attachments go in an article folder next to its index.md)"));
         }
     }

@@ -47,7 +47,7 @@ pub struct Morpheme {
 pub enum Pos {
     /// A content noun (名詞 一般, サ変接続, 固有名詞, 形容動詞語幹, ...).
     Noun,
-    /// A noun that carries no topic: こと, もの, ため, 方 (非自立, 代名詞, 副詞可能, 数).
+    /// A noun that carries no topic: こと, もの, ため, これ (非自立, 代名詞).
     WeakNoun,
     /// A noun suffix (〜さ, 〜性, 〜化); it belongs to the noun before it.
     Suffix,
@@ -188,7 +188,7 @@ pub fn locate() -> Option<PathBuf> {
 fn classify(pos1: &str, pos2: &str, unknown: bool) -> Pos {
     match pos1 {
         "名詞" => match pos2 {
-            "非自立" | "代名詞" | "副詞可能" | "特殊" => Pos::WeakNoun,
+            "非自立" | "代名詞" | "特殊" => Pos::WeakNoun,
             "接尾" => Pos::Suffix,
             _ if unknown => Pos::Unknown,
             _ => Pos::Noun,

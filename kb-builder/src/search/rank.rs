@@ -12,7 +12,7 @@ pub const DEPTH: usize = 30;
 /// The score grows by up to this factor when the title holds every word of the question.
 pub const TITLE_COVER: f32 = 1.0;
 /// ... and by up to this factor when the start of the body does.
-pub const BODY_COVER: f32 = 0.5;
+pub const BODY_COVER: f32 = 1.0;
 /// How much of the body is read: what a page is about shows early.
 pub const BODY_CHARS: usize = 3000;
 
@@ -38,7 +38,11 @@ pub fn coverage(words: &[Word], text: &str) -> f32 {
     }
     let found: f32 = words
         .iter()
-        .filter(|w| w.forms.iter().any(|f| !f.is_empty() && text.contains(f.as_str())))
+        .filter(|w| {
+            w.forms
+                .iter()
+                .any(|f| !f.is_empty() && text.contains(f.as_str()))
+        })
         .map(|w| w.weight)
         .sum();
     found / total
