@@ -462,6 +462,11 @@ fn search_finds_answers_in_external_corpora() {
         eval_dir().display()
     );
 
+    assert!(
+        kb_builder::search::dictionary::Dictionary::shared().is_some(),
+        "no Japanese dictionary: install Debian's mecab-ipadic (tests/run does) or set {}",
+        kb_builder::search::dictionary::ENV
+    );
     let mut table = String::new();
     let mut failures_text = String::new();
     let mut broken = Vec::new();
