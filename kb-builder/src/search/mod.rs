@@ -416,6 +416,7 @@ impl SearchIndex {
         // The best rank::DEPTH are scored again (rank.rs); pages below keep BM25's order, so
         // paging stays consistent.
         let depth = (offset + limit).max(rank::DEPTH);
+        let matcher = rank::Matcher::new(words);
         let candidates = searcher
             .search(&query, &TopDocs::with_limit(depth))
             .map_err(|e| Error::Query(e.to_string()))?;
@@ -427,7 +428,7 @@ impl SearchIndex {
                     .map_err(|e| Error::Query(e.to_string()))?;
                 let field = |f: Field| doc.get_first(f).and_then(|v| v.as_str()).unwrap_or("");
                 let title = format!("{} {}", field(self.f.title), field(self.f.keywords));
-                let adjusted = rank::adjust(score, words, &title, field(self.f.body));
+                let adjusted = matcher.adjust(score, &title, field(self.f.body));
                 scored.push((adjusted, address, Some(doc)));
             } else {
                 scored.push((score, address, None));
