@@ -23,8 +23,9 @@
 //!
 //! Bounded: files above [`MAX_FILE`] are never cached (they are streamed, with ranges), and
 //! the entries of all trees together hold at most [`MAX_BYTES`] (counting the compressed
-//! variants); beyond that, arbitrary entries are dropped to make room. Missing files are
-//! not cached, so a file written later is found at once.
+//! variants), give or take one entry per tree: beyond that, arbitrary entries of the tree
+//! being filled are dropped to make room. Missing files are not cached, so a file written
+//! later is found at once.
 
 use super::kb::Validators;
 use axum::body::Bytes;
@@ -209,7 +210,9 @@ impl FileCache {
     /// resolved, so an entry of a tree swapped out meanwhile is not kept).
     pub fn insert(&self, tree: &Tree, root: Option<Identity>, key: &str, entry: Arc<Entry>) {
         let weight = entry.weight();
-        if weight > MAX_BYTES / 4 || root.is_none() {
+        // The root must still be the one the file was resolved under (else a request that
+        // resolved in the old tree would turn the tree's idea of its root back).
+        if weight > MAX_BYTES / 4 || root.is_none() || Identity::at(&tree.root) != root {
             return;
         }
         self.forget_if_moved(tree, root);
