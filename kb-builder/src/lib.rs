@@ -10,6 +10,7 @@ pub mod feeds;
 pub mod lang;
 pub mod markdown;
 pub mod output;
+pub mod precompress;
 pub mod render;
 pub mod search;
 pub mod site;

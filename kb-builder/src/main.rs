@@ -40,6 +40,11 @@ enum Command {
         /// http://127.0.0.1:8080/ for a local preview through the ticket service.
         #[arg(long)]
         base_url: Option<String>,
+        /// Also write .gz and .br copies of the text files (HTML, CSS, JS, feeds), for web
+        /// servers that serve them (nginx gzip_static). Off by default: it costs build time
+        /// and files.
+        #[arg(long)]
+        precompress: bool,
     },
     /// Validate the content tree; write nothing.
     Check {
@@ -106,6 +111,7 @@ fn run(command: Command) -> kb_builder::Result<()> {
             theme,
             stats,
             base_url,
+            precompress,
         } => {
             let report = site::build(&BuildOptions {
                 content,
@@ -114,6 +120,7 @@ fn run(command: Command) -> kb_builder::Result<()> {
                 stats,
                 progress: std::io::stderr().is_terminal(),
                 base_url,
+                precompress,
             })?;
             println!(
                 "built {} articles into {} in {:.2} s",
@@ -130,6 +137,9 @@ fn run(command: Command) -> kb_builder::Result<()> {
                     e.feeds,
                     e.attachments
                 );
+                if precompress {
+                    println!("  {:9} {:6} compressed copies", "", e.precompressed);
+                }
             }
             Ok(())
         }

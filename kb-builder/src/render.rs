@@ -71,6 +71,7 @@ impl<'a> Renderer<'a> {
         );
         base.insert("search_api", &urls::service_search_api_url(content));
         base.insert("show_top", &!view.stats.is_empty());
+        base.insert("asset", theme.asset_names(true));
         Renderer {
             theme,
             view,

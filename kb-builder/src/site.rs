@@ -31,6 +31,9 @@ pub struct BuildOptions {
     /// Publish at this URL instead of `_site.yaml`'s `base_url` and `service_url` (both):
     /// for a local preview or the demo, where the ticket service serves every edition.
     pub base_url: Option<String>,
+    /// Also write `.gz` and `.br` copies of the text files (`precompress`), for web servers
+    /// that serve them.
+    pub precompress: bool,
 }
 
 /// What one edition holds after a build.
@@ -41,6 +44,8 @@ pub struct EditionReport {
     pub pages: usize,
     pub feeds: usize,
     pub attachments: usize,
+    /// Compressed copies written (`--precompress`), 0 without.
+    pub precompressed: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -77,14 +82,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let bodies: Vec<Body> = content.articles.par_iter().map(markdown::render).collect();
 
     let staging = Staging::new(&opts.out)?;
-    let result = build_into(
-        staging.dir(),
-        &theme,
-        &content,
-        &stats,
-        &bodies,
-        opts.progress,
-    );
+    let result = build_into(staging.dir(), opts, &theme, &content, &stats, &bodies);
     let editions = match result {
         Ok(r) => r,
         Err(e) => {
@@ -100,20 +98,22 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     })
 }
 
+/// Builds every edition into `tmp`; `opts.out` is the site being replaced (for the
+/// assets carried over), `opts.progress` and `opts.precompress` as given.
 fn build_into(
     tmp: &Path,
+    opts: &BuildOptions,
     theme: &Theme,
     content: &Content,
     stats: &Stats,
     bodies: &[Body],
-    progress: bool,
 ) -> Result<Vec<EditionReport>> {
     let views: Vec<EditionView> = Edition::ALL
         .iter()
         .map(|e| EditionView::new(*e, content, stats))
         .collect();
     let total: usize = views.iter().map(|v| v.articles.len() * 2).sum();
-    let bar = if progress {
+    let bar = if opts.progress {
         ProgressBar::new(total as u64)
     } else {
         ProgressBar::hidden()
@@ -138,7 +138,15 @@ fn build_into(
         for view in &views {
             bar.set_message(view.edition.as_str());
             let dir = tmp.join(view.edition.as_str());
-            match write_edition(view, theme, bodies, &dir, &bar) {
+            let previous = opts.out.join(view.edition.as_str());
+            let written =
+                write_edition(view, theme, bodies, &dir, &previous, &bar).and_then(|mut report| {
+                    if opts.precompress {
+                        report.precompressed = crate::precompress::edition(&dir)?.files;
+                    }
+                    Ok(report)
+                });
+            match written {
                 Ok(report) => reports.push(report),
                 Err(e) => {
                     pages = Err(e);
@@ -162,6 +170,7 @@ fn write_edition(
     theme: &Theme,
     bodies: &[Body],
     dir: &Path,
+    previous: &Path,
     bar: &ProgressBar,
 ) -> Result<EditionReport> {
     let content = view.content;
@@ -195,7 +204,7 @@ fn write_edition(
         _ => "User-agent: *\nDisallow: /\n".to_string(),
     };
     output::write(&dir.join("robots.txt"), robots)?;
-    theme.copy_static(&dir.join("assets"))?;
+    theme.write_assets(&dir.join("assets"), Some(&previous.join("assets")))?;
     let mut attachments = 0;
     for &i in &view.articles {
         let a = &content.articles[i];
@@ -211,5 +220,6 @@ fn write_edition(
         pages,
         feeds: feed_files,
         attachments,
+        precompressed: 0,
     })
 }

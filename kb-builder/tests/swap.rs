@@ -20,6 +20,7 @@ fn a_failed_build_keeps_the_old_site() {
         stats: None,
         progress: false,
         base_url: None,
+        precompress: false,
     };
     build(&opts(good.path())).unwrap();
     let before: Vec<_> = files(&out)
@@ -76,6 +77,7 @@ fn the_site_never_disappears_during_a_rebuild() {
         stats: None,
         progress: false,
         base_url: None,
+        precompress: false,
     };
     build(&opts).unwrap();
     let done = Arc::new(AtomicBool::new(false));

@@ -13,7 +13,8 @@
 # RSS/Atom feeds, sitemaps, three tantivy indexes) and `hugo --quiet --minify=false` run
 # under /usr/bin/time -v. It prints wall, user and system seconds, articles per second,
 # peak RSS and number of output files for each, and whether kb-builder meets its targets at
-# 10,000 articles: < 10 s wall, < 500 MB peak RSS, faster than Hugo.
+# 10,000 articles: < 10 s wall, < 500 MB peak RSS, faster than Hugo. A second kb-builder
+# row per N (`kb+precomp`) builds again with --precompress (PRECOMPRESS=0 skips it).
 #
 # Needs: cargo, python3, /usr/bin/time (package `time`); Hugo is optional (both are
 # installed with apt-get when missing and we are root; without Hugo its columns are skipped).
@@ -97,6 +98,23 @@ for N in "${NS[@]}"; do
     ROWS+=("$(printf '%7s  %-10s %8s %7s %7s %9s %8s %8s' "$N" kb-builder "$wall" "$user" "$sys" "$aps" "$rss" "$files")")
     KB_WALL[$N]=$wall
     KB_RSS[$N]=$rss
+
+    # The same build with --precompress (.gz and .br copies of every text file, for web
+    # servers that serve them): its cost in time and files. PRECOMPRESS=0 skips it.
+    if [ "${PRECOMPRESS:-1}" != 0 ]; then
+        echo "N=$N: kb-builder build --precompress ..."
+        rm -rf "$dir/site"
+        if ! /usr/bin/time -v -o "$dir/kbz.time" "$KB" build --precompress --content "$dir/content" \
+            --out "$dir/site" --theme "$ROOT/themes/default" >"$dir/kbz.log" 2>&1; then
+            echo "kb-builder --precompress failed:" >&2
+            tail -20 "$dir/kbz.log" >&2
+            exit 1
+        fi
+        read -r wall user sys rss < <(parse_time "$dir/kbz.time")
+        files=$(find "$dir/site" -type f | wc -l)
+        aps=$(awk -v n="$N" -v w="$wall" 'BEGIN { printf "%.0f", (w > 0 ? n / w : 0) }')
+        ROWS+=("$(printf '%7s  %-10s %8s %7s %7s %9s %8s %8s' "$N" "kb+precomp" "$wall" "$user" "$sys" "$aps" "$rss" "$files")")
+    fi
 
     if [ -n "$HUGO" ]; then
         echo "N=$N: hugo ..."

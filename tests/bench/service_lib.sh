@@ -4,10 +4,16 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-cargo build --release -q -p ticket-service -p kb-builder
-TARGET="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-TS="$TARGET/release/ticket-service"
-KB="$TARGET/release/kb-builder"
+# TS_BIN and KB_BIN run other binaries (an earlier commit's, for a before/after) instead.
+if [ -n "${TS_BIN:-}" ] && [ -n "${KB_BIN:-}" ]; then
+    TS="$TS_BIN"
+    KB="$KB_BIN"
+else
+    cargo build --release -q -p ticket-service -p kb-builder
+    TARGET="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+    TS="$TARGET/release/ticket-service"
+    KB="$TARGET/release/kb-builder"
+fi
 WORK="$(mktemp -d)"
 SITE="$WORK/site"
 "$KB" build --content "$ROOT/content" --out "$SITE" >/dev/null

@@ -2,10 +2,13 @@
 # Static serving, side by side in one run: the public home page from ticket-service and
 # from nginx serving the same built site/public (wrk, 64 connections, 2 threads, 10 s each,
 # after a 2 s warm-up), then the customer edition /kb/ from ticket-service with a session
-# cookie. Plain requests (no Accept-Encoding) and, as a browser sends them, gzip.
+# cookie. Plain requests (no Accept-Encoding) and, as a browser sends them, gzip; then the
+# fingerprinted stylesheet (gzip) from both. nginx is configured as README recommends
+# (immutable caching for assets/*.<hash>.*).
 # Targets (issue 11): at least half of nginx's requests/s, p99 < 10 ms; /kb/ within 2x.
 #
 #     tests/bench/static.sh             # DURATION=10s CONNECTIONS=64 by default
+#     TS_BIN=old/ticket-service KB_BIN=old/kb-builder tests/bench/static.sh   # other binaries
 #
 # Needs cargo, python3, curl, wrk and nginx (both installed with apt-get when missing and
 # we are root). Figures only, no assertions.
@@ -37,6 +40,9 @@ http {
         listen 127.0.0.1:$NGINX_PORT;
         root $SITE/public;
         etag on;
+        location ~ "^/(.*/)?assets/[^/]+\.[0-9a-f]{8}\.[a-z0-9]+\$" {
+            add_header Cache-Control "public, max-age=31536000, immutable";
+        }
     }
 }
 CONF
@@ -69,3 +75,8 @@ run "ticket-service   /" "http://127.0.0.1:$TS_PORT/"
 run "nginx            / (gzip)" "http://127.0.0.1:$NGINX_PORT/" -H "Accept-Encoding: gzip"
 run "ticket-service   / (gzip)" "http://127.0.0.1:$TS_PORT/" -H "Accept-Encoding: gzip"
 run "ticket-service   /kb/ (session)" "http://127.0.0.1:$TS_PORT/kb/" -H "Cookie: $SESSION"
+# The stylesheet the home page links to (a fingerprinted name, or the plain one of a site
+# built before fingerprinting).
+CSS="$(curl -s "http://127.0.0.1:$TS_PORT/" | sed 's/&#x2F;/\//g' | grep -o 'href="[^"]*madoguchi[^"]*\.css"' | head -1 | sed 's/^href="//; s/"$//')"
+run "nginx            /$CSS (gzip)" "http://127.0.0.1:$NGINX_PORT/$CSS" -H "Accept-Encoding: gzip"
+run "ticket-service   /$CSS (gzip)" "http://127.0.0.1:$TS_PORT/$CSS" -H "Accept-Encoding: gzip"

@@ -44,6 +44,8 @@ pub struct AppState {
     pub mail: Mail,
     /// The knowledge base's search indexes (reopened after each rebuild of the site).
     pub search: Arc<SearchIndexes>,
+    /// Small static files of the editions and the theme, held in memory (`http::file_cache`).
+    pub files: Arc<crate::http::file_cache::FileCache>,
     /// Turns to read a request body with files (each may hold up to the request limit in
     /// memory).
     pub uploads: Arc<tokio::sync::Semaphore>,
@@ -117,6 +119,10 @@ impl AppState {
         let config_uploads = config.tickets.max_concurrent_uploads;
         let faq = Faq::new(db.clone(), clock.clone(), config.server.site_dir.clone());
         let search = Arc::new(SearchIndexes::open(&config.server.site_dir));
+        let files = Arc::new(crate::http::file_cache::FileCache::new(
+            &config.server.site_dir,
+            &theme.static_dir(),
+        ));
         Ok(AppState {
             config: Arc::new(config),
             db,
@@ -132,6 +138,7 @@ impl AppState {
             faq,
             mail,
             search,
+            files,
             uploads: Arc::new(tokio::sync::Semaphore::new(config_uploads as usize)),
         })
     }

@@ -30,6 +30,7 @@ pub fn build_site(
         stats,
         progress: false,
         base_url: None,
+        precompress: false,
     })
     .unwrap_or_else(|e| panic!("build failed: {e}"));
     (dir, out, report)

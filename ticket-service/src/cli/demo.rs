@@ -167,6 +167,7 @@ fn build_knowledge_base(config: &Config, stats: Option<&Path>) -> anyhow::Result
         stats: stats.map(Path::to_path_buf),
         progress: false,
         base_url: Some(format!("http://{}/", config.server.listen)),
+        precompress: false,
     })
     .with_context(|| {
         format!(

@@ -47,6 +47,7 @@ impl PageContext {
         tc.insert("lang", self.lang.code());
         tc.insert("t", &*self.strings);
         tc.insert("assets", "/static/");
+        tc.insert("asset", self.theme.asset_names(false));
         tc.insert(
             "site_title",
             self.strings

@@ -18,6 +18,7 @@
 //! `http::search`'s; `/kb/search/` with the slash is the edition's static search page.
 
 use super::extract::{CurrentAgent, CurrentUser};
+use super::file_cache::{self, FileCache, Tree};
 use crate::state::AppState;
 use crate::store::users::User;
 use axum::body::Body;
@@ -28,6 +29,7 @@ use axum::routing::get;
 use axum::Router;
 use kb_builder::editions::Edition;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tokio::io::AsyncReadExt;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::CompressionLayer;
@@ -89,7 +91,8 @@ pub async fn public_edition(
         return method_not_allowed();
     }
     serve(
-        &state.config.server.site_dir.join("public"),
+        &state.files,
+        Which::Public,
         "/",
         uri.path(),
         &headers,
@@ -113,7 +116,8 @@ pub async fn customer_edition(
         Err(e) => return e.into_response(),
     }
     serve(
-        &state.config.server.site_dir.join("customer"),
+        &state.files,
+        Which::Customer,
         "/kb/",
         uri.path(),
         &headers,
@@ -177,7 +181,8 @@ pub async fn internal_edition(
     headers: HeaderMap,
 ) -> Response {
     serve(
-        &state.config.server.site_dir.join("internal"),
+        &state.files,
+        Which::Internal,
         "/agent/kb/",
         uri.path(),
         &headers,
@@ -190,7 +195,8 @@ pub async fn internal_edition(
 /// `/static/…`: the theme's assets (CSS, JS, images).
 pub async fn theme_static(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     serve(
-        &state.theme.static_dir(),
+        &state.files,
+        Which::Theme,
         "/static/",
         uri.path(),
         &headers,
@@ -228,57 +234,56 @@ fn segments(mount: &str, path: &str) -> Option<Vec<String>> {
     Some(out)
 }
 
+/// Serves `path` (below `mount`) from `tree`. Small files come from the in-memory cache
+/// (`http::file_cache`) once resolved; ranges and large files are read from disk.
 async fn serve(
-    root: &Path,
-    mount: &str,
+    files: &Arc<FileCache>,
+    tree: Which,
+    mount: &'static str,
     path: &str,
     request: &HeaderMap,
     caching: Caching,
     pages: bool,
 ) -> Response {
+    let ranged = request.contains_key(header::RANGE);
+    let t = tree.of(files);
+    if !ranged {
+        if let Some(entry) = files.get(t, path) {
+            return from_entry(&entry, StatusCode::OK, request, caching, path);
+        }
+    }
     let Some(segs) = segments(mount, path) else {
-        return not_found(root, &[], pages).await;
+        return not_found(files, tree, &[], pages).await;
     };
-    let mut file: PathBuf = root.to_path_buf();
-    file.extend(&segs);
-    let Ok(meta) = tokio::fs::metadata(&file).await else {
-        return not_found(root, &segs, pages).await;
+    let root = t.root().to_path_buf();
+    let owned_path = path.to_string();
+    let resolve_segs = segs.clone();
+    let resolved = tokio::task::spawn_blocking(move || {
+        let root_id = file_cache::Identity::at(&root);
+        (
+            root_id,
+            resolve(&root, mount, &owned_path, &resolve_segs, pages),
+        )
+    })
+    .await;
+    let (root_id, (file, meta)) = match resolved {
+        Ok((root_id, Resolved::File { file, meta })) => (root_id, (file, meta)),
+        Ok((_, Resolved::Redirect(location))) => {
+            return Redirect::permanent(&location).into_response()
+        }
+        Ok((_, Resolved::Missing)) | Err(_) => return not_found(files, tree, &segs, pages).await,
     };
-    if meta.is_dir() {
-        if !pages {
-            return not_found(root, &segs, pages).await;
+    if !ranged && meta.len() <= file_cache::MAX_FILE {
+        if let Some(entry) = load(files, tree, root_id, path, file.clone()).await {
+            return from_entry(&entry, StatusCode::OK, request, caching, path);
         }
-        if !path.ends_with('/') {
-            let mut location = format!("{mount}{}", segs.join("/"));
-            if !location.ends_with('/') {
-                location.push('/');
-            }
-            let location: String = location
-                .split('/')
-                .map(|s| percent_encoding::utf8_percent_encode(s, SEGMENT).to_string())
-                .collect::<Vec<_>>()
-                .join("/");
-            return Redirect::permanent(&location).into_response();
-        }
-        file.push("index.html");
+        return not_found(files, tree, &segs, pages).await;
     }
-    if !inside(root, &file).await {
-        return not_found(root, &segs, pages).await;
-    }
-    // A folder's page is another file: its own size and dates.
-    let meta = if meta.is_dir() {
-        match tokio::fs::metadata(&file).await {
-            Ok(meta) => meta,
-            Err(_) => return not_found(root, &segs, pages).await,
-        }
-    } else {
-        meta
-    };
     let validators = Validators::of(&meta);
     if validators.not_modified(request) {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         validators.add_to(response.headers_mut());
-        cache_control(response.headers_mut(), caching);
+        cache_control(response.headers_mut(), caching, path);
         return response;
     }
     let len = meta.len();
@@ -297,15 +302,20 @@ async fn serve(
         None => open(&file, len).await,
     };
     let Some(body) = opened else {
-        return not_found(root, &segs, pages).await;
+        return not_found(files, tree, &segs, pages).await;
     };
     let status = if range.is_some() {
         StatusCode::PARTIAL_CONTENT
     } else {
         StatusCode::OK
     };
-    let mut response = file_response(status, &file, body, caching);
+    let mut response = (status, body).into_response();
     let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(&file)),
+    );
+    cache_control(headers, caching, path);
     validators.add_to(headers);
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     if let Some((start, end)) = range {
@@ -316,15 +326,174 @@ async fn serve(
     response
 }
 
+/// Which of the cache's trees a route serves.
+#[derive(Clone, Copy)]
+enum Which {
+    Public,
+    Customer,
+    Internal,
+    Theme,
+}
+
+impl Which {
+    fn of(self, files: &FileCache) -> &Tree {
+        match self {
+            Which::Public => &files.public,
+            Which::Customer => &files.customer,
+            Which::Internal => &files.internal,
+            Which::Theme => &files.theme,
+        }
+    }
+}
+
+/// Where a request path leads in a tree.
+enum Resolved {
+    Missing,
+    /// A folder asked for without its trailing slash.
+    Redirect(String),
+    /// A regular file inside the tree (symlinks resolved), with its metadata.
+    File {
+        file: PathBuf,
+        meta: std::fs::Metadata,
+    },
+}
+
+/// Resolves the clean segments of a request (blocking: a few `stat`s and the
+/// canonicalisations of the symlink rule; only on a cache miss).
+fn resolve(root: &Path, mount: &str, path: &str, segs: &[String], pages: bool) -> Resolved {
+    let mut file: PathBuf = root.to_path_buf();
+    file.extend(segs);
+    let Ok(meta) = std::fs::metadata(&file) else {
+        return Resolved::Missing;
+    };
+    let meta = if meta.is_dir() {
+        if !pages {
+            return Resolved::Missing;
+        }
+        if !path.ends_with('/') {
+            let mut location = format!("{mount}{}", segs.join("/"));
+            if !location.ends_with('/') {
+                location.push('/');
+            }
+            let location: String = location
+                .split('/')
+                .map(|s| percent_encoding::utf8_percent_encode(s, SEGMENT).to_string())
+                .collect::<Vec<_>>()
+                .join("/");
+            return Resolved::Redirect(location);
+        }
+        file.push("index.html");
+        // A folder's page is another file: its own size and dates.
+        match std::fs::metadata(&file) {
+            Ok(meta) => meta,
+            Err(_) => return Resolved::Missing,
+        }
+    } else {
+        meta
+    };
+    // Only regular files (not a FIFO or device someone put in the site), and only inside.
+    if !meta.is_file() || !inside(root, &file) {
+        return Resolved::Missing;
+    }
+    Resolved::File { file, meta }
+}
+
+/// Reads a small file whole and keeps it in the cache under `key` (when `root_id`, the
+/// tree root seen before resolving, is still current). `None` if it cannot be read or is
+/// no longer a small regular file.
+async fn load(
+    files: &Arc<FileCache>,
+    tree: Which,
+    root_id: Option<file_cache::Identity>,
+    key: &str,
+    file: PathBuf,
+) -> Option<Arc<file_cache::Entry>> {
+    let entry = tokio::task::spawn_blocking(move || -> Option<file_cache::Entry> {
+        use std::io::Read as _;
+        let mut f = std::fs::File::open(&file).ok()?;
+        let meta = f.metadata().ok()?;
+        if !meta.is_file() || meta.len() > file_cache::MAX_FILE {
+            return None;
+        }
+        let mut data = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        f.read_to_end(&mut data).ok()?;
+        let validators = Validators::of(&meta);
+        let content_type = content_type(&file);
+        Some(file_cache::entry(
+            file,
+            &meta,
+            content_type,
+            data,
+            validators,
+        ))
+    })
+    .await
+    .ok()??;
+    let entry = Arc::new(entry);
+    files.insert(tree.of(files), root_id, key, Arc::clone(&entry));
+    Some(entry)
+}
+
+/// A response from a cached file: 304 when the client's validators match, else the
+/// variant its `Accept-Encoding` prefers (with `Vary` when there are variants).
+fn from_entry(
+    entry: &file_cache::Entry,
+    status: StatusCode,
+    request: &HeaderMap,
+    caching: Caching,
+    path: &str,
+) -> Response {
+    let varies = entry.gzip.is_some() || entry.br.is_some();
+    if status == StatusCode::OK && entry.validators.not_modified(request) {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        let headers = response.headers_mut();
+        entry_validators(entry, headers);
+        cache_control(headers, caching, path);
+        if varies {
+            headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
+        return response;
+    }
+    let accept = request
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    let (body, coding) = entry.variant(file_cache::accepted(accept));
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(entry.content_type),
+    );
+    if let Some(coding) = coding {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+    }
+    if varies {
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    if status == StatusCode::OK {
+        entry_validators(entry, headers);
+        headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        cache_control(headers, caching, path);
+    }
+    response
+}
+
+fn entry_validators(entry: &file_cache::Entry, headers: &mut HeaderMap) {
+    headers.insert(header::ETAG, entry.etag.clone());
+    if let Some(v) = &entry.last_modified {
+        headers.insert(header::LAST_MODIFIED, v.clone());
+    }
+}
+
 /// What a conditional request compares: a weak ETag from size and modification time, and
 /// the modification time in whole seconds.
-struct Validators {
-    etag: String,
-    modified: Option<chrono::DateTime<chrono::Utc>>,
+pub struct Validators {
+    pub etag: String,
+    pub modified: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Validators {
-    fn of(meta: &std::fs::Metadata) -> Validators {
+    pub fn of(meta: &std::fs::Metadata) -> Validators {
         let modified = meta
             .modified()
             .ok()
@@ -338,13 +507,13 @@ impl Validators {
         }
     }
 
-    fn last_modified(&self) -> Option<String> {
+    pub fn last_modified(&self) -> Option<String> {
         self.modified
             .map(|m| m.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
     }
 
     /// If-None-Match (weak comparison) decides when present; else If-Modified-Since.
-    fn not_modified(&self, request: &HeaderMap) -> bool {
+    pub fn not_modified(&self, request: &HeaderMap) -> bool {
         if let Some(inm) = request.get(header::IF_NONE_MATCH) {
             let Ok(inm) = inm.to_str() else {
                 return false;
@@ -453,11 +622,17 @@ async fn open_range(file: &Path, start: u64, end: u64) -> Option<Body> {
 
 /// Public files: a short shared cache. Behind login: `no-store`, like every page of the
 /// service (nothing of a per-user edition stays on a shared computer after logout); the
-/// validators still answer a client that asks with `If-None-Match`.
-fn cache_control(headers: &mut HeaderMap, caching: Caching) {
-    let value = match caching {
-        Caching::Public => "public, max-age=300",
-        Caching::Private => "no-store",
+/// validators still answer a client that asks with `If-None-Match`. Fingerprinted assets
+/// (`assets/site.3f9a1c2e.css`: the name changes whenever the content does) are cached
+/// for a year and never revalidated, also behind login (a theme's CSS and JS are the same
+/// for everyone and say nothing about the user).
+fn cache_control(headers: &mut HeaderMap, caching: Caching, path: &str) {
+    let immutable = kb_builder::theme::is_fingerprinted_path(path);
+    let value = match (caching, immutable) {
+        (Caching::Public, true) => "public, max-age=31536000, immutable",
+        (Caching::Private, true) => "private, max-age=31536000, immutable",
+        (Caching::Public, false) => "public, max-age=300",
+        (Caching::Private, false) => "no-store",
     };
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
 }
@@ -503,49 +678,42 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'{')
     .add(b'}');
 
-/// Whether `file`, symlinks resolved, lies inside `root`.
-async fn inside(root: &Path, file: &Path) -> bool {
-    match (
-        tokio::fs::canonicalize(root).await,
-        tokio::fs::canonicalize(file).await,
-    ) {
+/// Whether `file`, symlinks resolved, lies inside `root` (blocking).
+fn inside(root: &Path, file: &Path) -> bool {
+    match (std::fs::canonicalize(root), std::fs::canonicalize(file)) {
         (Ok(root), Ok(file)) => file.starts_with(root),
         _ => false,
     }
 }
 
-async fn not_found(root: &Path, segs: &[String], pages: bool) -> Response {
+/// The edition's `404.html` (`en/404.html` under `/en/`) with status 404, from the cache
+/// like any page; a plain 404 for the theme's assets or a site without the page.
+async fn not_found(files: &Arc<FileCache>, tree: Which, segs: &[String], pages: bool) -> Response {
     if pages {
-        let candidates = if segs.first().is_some_and(|s| s == "en") {
-            vec![root.join("en/404.html"), root.join("404.html")]
+        let candidates: &[&str] = if segs.first().is_some_and(|s| s == "en") {
+            &["en/404.html", "404.html"]
         } else {
-            vec![root.join("404.html")]
+            &["404.html"]
         };
-        for page in candidates {
-            if let Ok(bytes) = tokio::fs::read(&page).await {
-                return file_response(
+        let t = tree.of(files);
+        for &page in candidates {
+            // Keys without a leading slash: no request path can take them.
+            let entry = match files.get(t, page) {
+                Some(entry) => Some(entry),
+                None => load(files, tree, t.root_identity(), page, t.root().join(page)).await,
+            };
+            if let Some(entry) = entry {
+                return from_entry(
+                    &entry,
                     StatusCode::NOT_FOUND,
-                    &page,
-                    Body::from(bytes),
+                    &HeaderMap::new(),
                     Caching::Private,
+                    page,
                 );
             }
         }
     }
     (StatusCode::NOT_FOUND, "Not Found").into_response()
-}
-
-fn file_response(status: StatusCode, file: &Path, body: Body, caching: Caching) -> Response {
-    let mut response = (status, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type(file)),
-    );
-    if status.is_success() {
-        cache_control(headers, caching);
-    }
-    response
 }
 
 fn content_type(file: &Path) -> &'static str {

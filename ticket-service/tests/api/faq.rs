@@ -241,6 +241,7 @@ async fn the_stats_export_feeds_the_top_ten_and_ratings_of_a_build(backend: Back
         stats: Some(stats_file),
         progress: false,
         base_url: None,
+        precompress: false,
     };
     tokio::task::spawn_blocking(move || kb_builder::site::build(&opts))
         .await

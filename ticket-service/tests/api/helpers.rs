@@ -305,6 +305,7 @@ pub async fn build_kb(content: &Path, site: &Path) {
         stats: None,
         progress: false,
         base_url: None,
+        precompress: false,
     };
     tokio::task::spawn_blocking(move || kb_builder::site::build(&opts))
         .await

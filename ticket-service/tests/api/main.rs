@@ -15,6 +15,7 @@ mod reset;
 mod search;
 mod sessions;
 mod settings;
+mod static_files;
 mod throttle;
 mod ticket_service;
 mod tickets_agent;
