@@ -1,25 +1,24 @@
 //! From what a user typed to what the index is asked.
 //!
-//! The index holds character bigrams (see `analyzer.rs`). Asking it for every bigram of a
-//! question, as it once did, matches grammar as much as topic: "ファイルの名前を変えたい"
-//! yields `の名`, `を変`, `えた`, `たい`, which occur in nearly every article and drown the
-//! words that matter. So a question is first split into words by the dictionary
-//! (`dictionary.rs`), and only the words that carry its topic are asked for:
+//! The index holds character bigrams (see `analyzer.rs`), and a question's own bigrams are
+//! asked for, as they always were: across words they hold phrases (トレイを開). But a
+//! question's words are often not the article's: 消したい where the article says 消します or
+//! 削除, 影 where the index only holds 影を and 影の. So the question is also split into words
+//! by the dictionary (`dictionary.rs`), and the words that carry its topic add terms:
 //!
-//! - runs of nouns (and unknown words: product names, English) stay together as one word
-//!   (`空き容量`), with a prefix before them (`再起動`);
-//! - verbs and adjectives are asked for in all their inflected stems (`消したい` → 消す, 消し,
-//!   消さ, 消せ, 消そ, 消し, 消っ), because the article says 消します where the user says 消したい;
-//! - particles, auxiliaries, light verbs (する, できる, なる) and question words (方法,
-//!   やり方) are dropped or weigh little;
+//! - runs of nouns (and unknown words: product names, English) are read as a compound,
+//!   each part a word of its own (空き容量 → 空き, 容量), a prefix joined to its noun (再起動);
+//! - verbs and adjectives add their other inflected stems (`消したい` → 消す, 消さ, 消せ, 消そ),
+//!   because the article says 消します where the user says 消したい;
+//! - a one-character noun adds the bigrams it forms with the particles after it (影を, 影が);
 //! - each word brings its synonyms (`synonyms.rs`), weighing less than the word itself;
-//! - a word's bigrams share the word's weight, so a long katakana word does not count
-//!   eight times as much as a two-character one.
+//! - particles, auxiliaries, light verbs (する, できる, なる) add nothing, and question words
+//!   (方法, やり方) weigh little.
 //!
-//! Without a dictionary the question's bigrams are asked for as they are.
-//!
-//! The words also come back as [`Word`]s: the ranking (`rank.rs`) prefers articles whose
-//! title and body contain whole words over those that contain scattered bigrams of them.
+//! A word's bigrams share the word's weight, so a long katakana word does not count eight
+//! times as much as a two-character one. The words also come back as [`Word`]s: the ranking
+//! (`rank.rs`) prefers articles whose title and body contain whole words over those that
+//! contain scattered bigrams of them. Without a dictionary, the question's bigrams are all.
 
 use super::analyzer;
 use super::dictionary::{Dictionary, Morpheme, Pos};
@@ -128,19 +127,9 @@ pub fn plan(
     dictionary: Option<&Dictionary>,
     synonyms: &dyn Fn(&str) -> Vec<String>,
 ) -> Plan {
-    let Some(dictionary) = dictionary else {
-        return Plan {
-            terms: analyzer::terms(text)
-                .into_iter()
-                .map(|t| (t, 1.0))
-                .collect(),
-            words: Vec::new(),
-        };
-    };
-    let folded = analyzer::fold(text);
-    let chunks = chunks(&dictionary.analyze(&folded));
-    let synonym_weight = SYNONYM_WEIGHT;
     let mut plan = Plan::default();
+    let folded = analyzer::fold(text);
+    let chunks = dictionary.map_or_else(Vec::new, |d| chunks(&d.analyze(&folded)));
     for chunk in chunks {
         if chunk.parts.len() > 1 {
             // A compound: each part is a word of its own (the article may say ディスク容量
@@ -164,17 +153,10 @@ pub fn plan(
                 .into_iter()
                 .filter(|s| usable_synonym(s))
             {
-                add_terms(&mut plan.terms, &s, chunk.weight * synonym_weight, false);
+                add_terms(&mut plan.terms, &s, chunk.weight * SYNONYM_WEIGHT, false);
             }
             for (part, weight) in &chunk.parts {
-                add_word(
-                    &mut plan,
-                    vec![part.clone()],
-                    *weight,
-                    false,
-                    synonyms,
-                    synonym_weight,
-                );
+                add_word(&mut plan, vec![part.clone()], *weight, false, synonyms);
             }
         } else if chunk.text.chars().count() == 1 && is_cjk(&chunk.text) {
             // The index has no single characters inside a run of text: 影 is found as 影を,
@@ -184,44 +166,15 @@ pub fn plan(
                 merge(&mut plan.terms, format!("{}{p}", chunk.text), each);
             }
             merge(&mut plan.terms, format!("の{}", chunk.text), each);
-            add_word(
-                &mut plan,
-                Vec::new(),
-                chunk.weight,
-                false,
-                synonyms,
-                synonym_weight,
-            );
-            if let Some(w) = plan.words.last_mut() {
-                w.forms.insert(0, chunk.text.clone());
-            }
-            for s in synonyms(&chunk.text)
-                .into_iter()
-                .filter(|s| usable_synonym(s))
-            {
-                add_terms(&mut plan.terms, &s, chunk.weight * synonym_weight, false);
-                if let Some(w) = plan.words.last_mut() {
-                    w.forms.push(s);
-                }
-            }
+            add_word(&mut plan, chunk.forms, chunk.weight, false, synonyms);
         } else {
             let inflected = chunk.forms.len() > 1;
-            add_word(
-                &mut plan,
-                chunk.forms,
-                chunk.weight,
-                inflected,
-                synonyms,
-                synonym_weight,
-            );
+            add_word(&mut plan, chunk.forms, chunk.weight, inflected, synonyms);
         }
     }
-    if plan.terms.is_empty() {
-        // Only grammar words ("どうすればいいですか"): better their bigrams than nothing.
-        return plan_without_words(text);
-    }
     // The question's own bigrams stay: across words they hold phrases (トレイを開, 名前の変),
-    // and without them the tuning halves lost 0.05-0.08 MRR@10.
+    // and without them the tuning halves lost 0.05-0.08 MRR@10. Without a dictionary, or
+    // for a question of grammar words only, they are all there is.
     for t in analyzer::terms(text) {
         merge(&mut plan.terms, t, 1.0);
     }
@@ -236,7 +189,6 @@ fn add_word(
     weight: f32,
     inflected: bool,
     synonyms: &dyn Fn(&str) -> Vec<String>,
-    synonym_weight: f32,
 ) {
     let mut others: Vec<String> = Vec::new();
     for key in forms.iter().take(2) {
@@ -250,7 +202,7 @@ fn add_word(
         add_terms(&mut plan.terms, form, weight, inflected);
     }
     for other in &others {
-        add_terms(&mut plan.terms, other, weight * synonym_weight, false);
+        add_terms(&mut plan.terms, other, weight * SYNONYM_WEIGHT, false);
     }
     let mut all = forms;
     all.extend(others);
@@ -268,16 +220,6 @@ fn merge(terms: &mut Vec<(String, f32)>, term: String, weight: f32) {
     match terms.iter_mut().find(|(t, _)| *t == term) {
         Some((_, w)) => *w = w.max(weight),
         None => terms.push((term, weight)),
-    }
-}
-
-fn plan_without_words(text: &str) -> Plan {
-    Plan {
-        terms: analyzer::terms(text)
-            .into_iter()
-            .map(|t| (t, 1.0))
-            .collect(),
-        words: Vec::new(),
     }
 }
 
