@@ -45,7 +45,7 @@ const QUESTION_RECALL5_FLOOR: f64 = 0.85;
 /// What is asserted on the held split, from measurement with a margin (held MRR@10 was
 /// +0.136 and +0.038 above the baseline when these were set; recall@5 0.60 vs 0.48 and
 /// 0.57 vs 0.57): a change that falls below them made search worse on text we did not write.
-const QUESTION_MRR_FLOOR_MARGIN: f64 = 0.03;
+const QUESTION_MRR_FLOOR_MARGIN: f64 = 0.02;
 
 // --------------------------------------------------------------------------------------
 // The question files
