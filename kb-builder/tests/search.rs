@@ -183,3 +183,47 @@ fn related_articles_come_from_a_ticket_s_text() {
     assert!(ids.iter().all(|id| !internal_ids.contains(id)));
     assert!(index.related("", "", 5).unwrap().is_empty());
 }
+
+#[test]
+fn any_text_is_a_question_and_synonyms_reach_the_articles() {
+    let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
+    let (_tmp, site, _) = build_site(&content, None);
+    let index = SearchIndex::open_edition(&site, Edition::Customer).unwrap();
+    // What a search box may receive: control characters, emoji, lone combining marks,
+    // other scripts, half-width kana with separate voicing marks, a very long paste.
+    let long = "メールが届かない".repeat(2_000);
+    for q in [
+        "\u{0}\u{7}\t\r\n",
+        "🙂🙂 メール🙂",
+        "\u{3099}\u{309A}ｶﾞ\u{3099}",
+        "مرحبا Привет 안녕하세요",
+        "ＳＭＴＰ　サーバー",
+        "する した して",
+        long.as_str(),
+    ] {
+        index
+            .search(q, &Filters::default(), 10, 0)
+            .unwrap_or_else(|e| panic!("{q:?}: {e}"));
+        index.related(q, q, 5).unwrap();
+    }
+    // content/_synonyms.yaml says ソラメール = SoraMail and 管理コンソール = 管理画面.
+    assert!(kb_builder::search::dictionary::Dictionary::shared().is_some());
+    let plan = index.plan("ソラメールの管理コンソール");
+    let forms: Vec<&str> = plan
+        .words
+        .iter()
+        .flat_map(|w| w.forms.iter().map(String::as_str))
+        .collect();
+    assert!(forms.contains(&"soramail"), "{forms:?}");
+    // A compound's synonyms (管理コンソール = 管理画面) are asked for as terms.
+    assert!(
+        plan.terms.iter().any(|(t, _)| t == "画面"),
+        "{:?}",
+        plan.terms
+    );
+    assert!(!index
+        .search("ソラメール", &Filters::default(), 10, 0)
+        .unwrap()
+        .hits
+        .is_empty());
+}
