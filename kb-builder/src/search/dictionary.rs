@@ -15,7 +15,7 @@
 use crate::error::{Error, Result};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 /// Where a dictionary is looked for when none is configured.
 pub const DEFAULT_PATHS: &[&str] = &["/usr/share/mecab/dic/ipadic"];
@@ -136,12 +136,8 @@ impl Dictionary {
     /// [`DEFAULT_PATHS`] that exists; `None` (and one warning) when there is none or it
     /// cannot be read. Loaded on first use, then shared.
     pub fn shared() -> Option<Arc<Dictionary>> {
+        // get_or_init runs the load once; callers arriving meanwhile wait for it.
         static SHARED: OnceLock<Option<Arc<Dictionary>>> = OnceLock::new();
-        static LOADING: Mutex<()> = Mutex::new(());
-        if let Some(d) = SHARED.get() {
-            return d.clone();
-        }
-        let _one_at_a_time = LOADING.lock().unwrap_or_else(|e| e.into_inner());
         SHARED
             .get_or_init(|| {
                 let dir = locate()?;
