@@ -31,8 +31,6 @@ pub const VERB_WEIGHT: f32 = 0.8;
 pub const QUESTION_WORD_WEIGHT: f32 = 0.2;
 /// Each particle bigram of a one-character word (影を, 影の), against the word's weight.
 pub const SINGLE_WEIGHT: f32 = 0.6;
-/// The bigrams across the joins of a compound (き容 of 空き容量), against its parts'.
-pub const JOIN_WEIGHT: f32 = 0.3;
 /// A word of n bigrams gives each bigram `weight / n^BIGRAM_SHARE`: 0 would count every
 /// bigram fully, 1 would give a long word no more than a short one.
 pub const BIGRAM_SHARE: f32 = 0.5;
@@ -133,22 +131,8 @@ pub fn plan(
     for chunk in chunks {
         if chunk.parts.len() > 1 {
             // A compound: each part is a word of its own (the article may say ディスク容量
-            // where the user says 空き容量), the bigrams across the joins a small bonus, and
-            // the compound's own synonyms count as terms.
-            let joined: Vec<(String, f32)> = {
-                let mut t = Vec::new();
-                add_terms(&mut t, &chunk.text, chunk.weight, false);
-                t
-            };
-            let mut inside = Vec::new();
-            for (part, _) in &chunk.parts {
-                add_terms(&mut inside, part, 1.0, false);
-            }
-            for (term, w) in joined {
-                if !inside.iter().any(|(t, _)| *t == term) {
-                    merge(&mut plan.terms, term, w * JOIN_WEIGHT);
-                }
-            }
+            // where the user says 空き容量), and the compound's own synonyms count as terms.
+            // (Its bigrams, across the joins too, are the question's own: added below.)
             for s in synonyms(&chunk.text)
                 .into_iter()
                 .filter(|s| usable_synonym(s))
