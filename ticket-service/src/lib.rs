@@ -23,6 +23,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod faq;
+pub mod file_cache;
 pub mod http;
 pub mod jobs;
 pub mod mail;

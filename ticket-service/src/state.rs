@@ -44,8 +44,8 @@ pub struct AppState {
     pub mail: Mail,
     /// The knowledge base's search indexes (reopened after each rebuild of the site).
     pub search: Arc<SearchIndexes>,
-    /// Small static files of the editions and the theme, held in memory (`http::file_cache`).
-    pub files: Arc<crate::http::file_cache::FileCache>,
+    /// Small static files of the editions and the theme, held in memory (`file_cache`).
+    pub files: Arc<crate::file_cache::FileCache>,
     /// Turns to read a request body with files (each may hold up to the request limit in
     /// memory).
     pub uploads: Arc<tokio::sync::Semaphore>,
@@ -119,7 +119,7 @@ impl AppState {
         let config_uploads = config.tickets.max_concurrent_uploads;
         let faq = Faq::new(db.clone(), clock.clone(), config.server.site_dir.clone());
         let search = Arc::new(SearchIndexes::open(&config.server.site_dir));
-        let files = Arc::new(crate::http::file_cache::FileCache::new(
+        let files = Arc::new(crate::file_cache::FileCache::new(
             &config.server.site_dir,
             &theme.static_dir(),
         ));

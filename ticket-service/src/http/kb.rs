@@ -18,7 +18,7 @@
 //! `http::search`'s; `/kb/search/` with the slash is the edition's static search page.
 
 use super::extract::{CurrentAgent, CurrentUser};
-use super::file_cache::{self, FileCache, Tree};
+use crate::file_cache::{self, FileCache, Tree, Validators};
 use crate::state::AppState;
 use crate::store::users::User;
 use axum::body::Body;
@@ -235,7 +235,7 @@ fn segments(mount: &str, path: &str) -> Option<Vec<String>> {
 }
 
 /// Serves `path` (below `mount`) from `tree`. Small files come from the in-memory cache
-/// (`http::file_cache`) once resolved; ranges and large files are read from disk.
+/// (`file_cache`) once resolved; ranges and large files are read from disk.
 async fn serve(
     files: &Arc<FileCache>,
     tree: Which,
@@ -482,68 +482,6 @@ fn entry_validators(entry: &file_cache::Entry, headers: &mut HeaderMap) {
     headers.insert(header::ETAG, entry.etag.clone());
     if let Some(v) = &entry.last_modified {
         headers.insert(header::LAST_MODIFIED, v.clone());
-    }
-}
-
-/// What a conditional request compares: a weak ETag from size and modification time, and
-/// the modification time in whole seconds.
-pub struct Validators {
-    pub etag: String,
-    pub modified: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-impl Validators {
-    pub fn of(meta: &std::fs::Metadata) -> Validators {
-        let modified = meta
-            .modified()
-            .ok()
-            .map(chrono::DateTime::<chrono::Utc>::from);
-        let nanos = modified
-            .and_then(|m| m.timestamp_nanos_opt())
-            .unwrap_or_default();
-        Validators {
-            etag: format!("W/\"{:x}-{:x}\"", meta.len(), nanos),
-            modified,
-        }
-    }
-
-    pub fn last_modified(&self) -> Option<String> {
-        self.modified
-            .map(|m| m.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
-    }
-
-    /// If-None-Match (weak comparison) decides when present; else If-Modified-Since.
-    pub fn not_modified(&self, request: &HeaderMap) -> bool {
-        if let Some(inm) = request.get(header::IF_NONE_MATCH) {
-            let Ok(inm) = inm.to_str() else {
-                return false;
-            };
-            let ours = self.etag.trim_start_matches("W/");
-            return inm
-                .split(',')
-                .map(str::trim)
-                .any(|tag| tag == "*" || tag.trim_start_matches("W/") == ours);
-        }
-        let since = request
-            .get(header::IF_MODIFIED_SINCE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok());
-        match (since, self.modified) {
-            (Some(since), Some(modified)) => modified.timestamp() <= since.timestamp(),
-            _ => false,
-        }
-    }
-
-    fn add_to(&self, headers: &mut HeaderMap) {
-        if let Ok(v) = HeaderValue::from_str(&self.etag) {
-            headers.insert(header::ETAG, v);
-        }
-        if let Some(v) = self
-            .last_modified()
-            .and_then(|v| HeaderValue::from_str(&v).ok())
-        {
-            headers.insert(header::LAST_MODIFIED, v);
-        }
     }
 }
 

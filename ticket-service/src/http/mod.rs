@@ -20,7 +20,6 @@ pub mod csrf;
 pub mod error;
 pub mod extract;
 pub mod faq;
-pub mod file_cache;
 pub mod health;
 pub mod home;
 pub mod kb;

@@ -27,9 +27,8 @@
 //! being filled are dropped to make room. Missing files are not cached, so a file written
 //! later is found at once.
 
-use super::kb::Validators;
 use axum::body::Bytes;
-use axum::http::HeaderValue;
+use axum::http::{header, HeaderMap, HeaderValue};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -367,6 +366,68 @@ impl Entry {
             (Some(br), _) if accepted.br => (br.clone(), Some("br")),
             (_, Some(gz)) if accepted.gzip => (gz.clone(), Some("gzip")),
             _ => (self.body.clone(), None),
+        }
+    }
+}
+
+/// What a conditional request compares: a weak ETag from size and modification time, and
+/// the modification time in whole seconds.
+pub struct Validators {
+    pub etag: String,
+    pub modified: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Validators {
+    pub fn of(meta: &std::fs::Metadata) -> Validators {
+        let modified = meta
+            .modified()
+            .ok()
+            .map(chrono::DateTime::<chrono::Utc>::from);
+        let nanos = modified
+            .and_then(|m| m.timestamp_nanos_opt())
+            .unwrap_or_default();
+        Validators {
+            etag: format!("W/\"{:x}-{:x}\"", meta.len(), nanos),
+            modified,
+        }
+    }
+
+    pub fn last_modified(&self) -> Option<String> {
+        self.modified
+            .map(|m| m.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+    }
+
+    /// If-None-Match (weak comparison) decides when present; else If-Modified-Since.
+    pub fn not_modified(&self, request: &HeaderMap) -> bool {
+        if let Some(inm) = request.get(header::IF_NONE_MATCH) {
+            let Ok(inm) = inm.to_str() else {
+                return false;
+            };
+            let ours = self.etag.trim_start_matches("W/");
+            return inm
+                .split(',')
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag.trim_start_matches("W/") == ours);
+        }
+        let since = request
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok());
+        match (since, self.modified) {
+            (Some(since), Some(modified)) => modified.timestamp() <= since.timestamp(),
+            _ => false,
+        }
+    }
+
+    pub fn add_to(&self, headers: &mut HeaderMap) {
+        if let Ok(v) = HeaderValue::from_str(&self.etag) {
+            headers.insert(header::ETAG, v);
+        }
+        if let Some(v) = self
+            .last_modified()
+            .and_then(|v| HeaderValue::from_str(&v).ok())
+        {
+            headers.insert(header::LAST_MODIFIED, v);
         }
     }
 }
