@@ -291,10 +291,13 @@ impl SearchIndex {
         let n = searcher.num_docs().max(1);
         let body: String = body.chars().take(4000).collect();
         let mut weighted: Vec<(String, f32)> = Vec::new();
+        // Every term of the ticket, distinctive or not, for the snippets' highlights.
+        let mut all_terms: Vec<(String, f32)> = Vec::new();
         let mut words = Vec::new();
         for (text, weight) in [(subject, 2.0f32), (body.as_str(), 1.0)] {
             let plan = self.plan(text);
             for (term, w) in plan.terms {
+                query::merge(&mut all_terms, term.clone(), 1.0);
                 let df = [self.f.title, self.f.body, self.f.keywords]
                     .iter()
                     .map(|field| {
@@ -309,11 +312,7 @@ impl SearchIndex {
                     continue;
                 }
                 let idf = ((n as f32 + 1.0) / (df as f32 + 0.5)).ln();
-                let score = idf * w * weight;
-                match weighted.iter_mut().find(|(t, _)| *t == term) {
-                    Some((_, s)) => *s = s.max(score),
-                    None => weighted.push((term, score)),
-                }
+                query::merge(&mut weighted, term, idf * w * weight);
             }
             words.extend(plan.words.into_iter().map(|mut w| {
                 w.weight *= weight;
@@ -330,7 +329,7 @@ impl SearchIndex {
         let Some(query) = self.text_query(&weighted) else {
             return Ok(Vec::new());
         };
-        let snippet_terms = self.text_query(&self.plan(&format!("{subject} {body}")).terms);
+        let snippet_terms = self.text_query(&all_terms);
         Ok(self
             .run(query, &Filters::default(), limit, 0, snippet_terms, &words)?
             .hits)

@@ -200,7 +200,8 @@ fn usable_synonym(s: &str) -> bool {
     s.chars().count() >= 2 && !s.contains(' ') && !is_kana(s)
 }
 
-fn merge(terms: &mut Vec<(String, f32)>, term: String, weight: f32) {
+/// Adds `term`, or raises its weight when it is there already.
+pub(super) fn merge(terms: &mut Vec<(String, f32)>, term: String, weight: f32) {
     match terms.iter_mut().find(|(t, _)| *t == term) {
         Some((_, w)) => *w = w.max(weight),
         None => terms.push((term, weight)),
