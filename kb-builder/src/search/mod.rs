@@ -147,10 +147,8 @@ pub fn write_index(dir: &Path, view: &EditionView, bodies: &[Body]) -> Result<()
     // The vendor's synonyms go with the index: whoever searches it expands the same way.
     if !content.synonyms.is_empty() {
         let path = dir.join(VENDOR_SYNONYMS);
-        let json = serde_json::to_vec(&content.synonyms).map_err(|e| Error::Dictionary {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
+        let json = serde_json::to_vec(&content.synonyms)
+            .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
         std::fs::write(&path, json).map_err(|e| Error::io(&path, e))?;
     }
     Ok(())
@@ -168,10 +166,7 @@ fn vendor_synonyms(dir: &Path) -> Result<Option<Synonyms>> {
         Err(e) => return Err(Error::io(&path, e)),
     };
     let groups: Vec<Vec<String>> =
-        serde_json::from_slice(&bytes).map_err(|e| Error::Dictionary {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
     Ok(Some(Synonyms::builtin().with_vendor(&groups)))
 }
 
