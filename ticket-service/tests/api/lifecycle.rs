@@ -238,7 +238,19 @@ async fn a_long_downtime_is_caught_up_step_by_step(backend: Backend) {
         )
         .await
         .unwrap();
-    let asked_at = app.state.clock.now();
+    // When the answer set "awaiting customer", as recorded (reading the clock after the
+    // reply could land a second later and make this test flaky).
+    let asked_at = app
+        .state
+        .tickets
+        .thread(Viewer::of(&agent).unwrap(), &number)
+        .await
+        .unwrap()
+        .history
+        .iter()
+        .find(|c| c.field == "state" && c.new_value.as_deref() == Some("awaiting_customer"))
+        .map(|c| c.at)
+        .expect("the answer's state change is in the history");
     // The service was down for 30 days: both steps were due long ago.
     app.state.clock.advance(Duration::from_secs(30 * DAY));
     let changed = sweep(&app).await;
