@@ -2,8 +2,9 @@
 # Static serving, side by side in one run: the public home page from ticket-service and
 # from nginx serving the same built site/public (wrk, 64 connections, 2 threads, 10 s each,
 # after a 2 s warm-up), then the customer edition /kb/ from ticket-service with a session
-# cookie. Plain requests (no Accept-Encoding) and, as a browser sends them, gzip; then the
-# fingerprinted stylesheet (gzip) from both. nginx is configured as README recommends
+# cookie (and from a second instance with the session read cache off). Plain requests (no
+# Accept-Encoding) and, as a browser sends them, gzip; then the fingerprinted stylesheet
+# (gzip) from both. nginx is configured as README recommends
 # (immutable caching for assets/*.<hash>.*).
 # Targets (issue 11): at least half of nginx's requests/s, p99 < 10 ms; /kb/ within 2x.
 #
@@ -75,6 +76,18 @@ run "ticket-service   /" "http://127.0.0.1:$TS_PORT/"
 run "nginx            / (gzip)" "http://127.0.0.1:$NGINX_PORT/" -H "Accept-Encoding: gzip"
 run "ticket-service   / (gzip)" "http://127.0.0.1:$TS_PORT/" -H "Accept-Encoding: gzip"
 run "ticket-service   /kb/ (session)" "http://127.0.0.1:$TS_PORT/kb/" -H "Cookie: $SESSION"
+# The same page from a second instance on the same database with the session read cache
+# off (security.session_cache_seconds = 0): every request asks the database who it is.
+NOCACHE_PORT="$(free_port)"
+MADOGUCHI_SESSION_CACHE_SECONDS=0 "$TS" serve --listen "127.0.0.1:$NOCACHE_PORT" --site "$SITE" \
+    --base-url "http://127.0.0.1:$NOCACHE_PORT" >"$WORK/service-nocache.log" 2>&1 &
+NOCACHE_PID=$!
+for _ in $(seq 100); do
+    curl -fs "http://127.0.0.1:$NOCACHE_PORT/healthz" >/dev/null && break
+    sleep 0.1
+done
+run "ticket-service   /kb/ (session, no cache)" "http://127.0.0.1:$NOCACHE_PORT/kb/" -H "Cookie: $SESSION"
+kill "$NOCACHE_PID"; wait "$NOCACHE_PID" 2>/dev/null || true
 # The stylesheet the home page links to (a fingerprinted name, or the plain one of a site
 # built before fingerprinting).
 CSS="$(curl -s "http://127.0.0.1:$TS_PORT/" | sed 's/&#x2F;/\//g' | grep -o 'href="[^"]*madoguchi[^"]*\.css"' | head -1 | sed 's/^href="//; s/"$//')"

@@ -7,11 +7,17 @@ use crate::auth::session::Sessions;
 use crate::clock::Clock;
 use crate::domain::{Email, FieldError, Password, TimeZone, UserKind};
 use crate::error::{Error, Result};
+use crate::read_cache::ReadCache;
 use crate::store::companies::{self, Company};
 use crate::store::users::{self, NewUser, Preferences, User};
 use crate::store::Db;
 use chrono::NaiveDate;
 use kb_builder::Language;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Companies the read cache holds at most.
+const CACHED_COMPANIES: usize = 10_000;
 
 /// Companies, users, passwords, preferences.
 #[derive(Clone, Debug)]
@@ -21,6 +27,8 @@ pub struct Accounts {
     hasher: PasswordHasher,
     sessions: Sessions,
     system_time_zone: TimeZone,
+    /// Companies by id: every customer page asks for its contract (see `read_cache`).
+    companies: Arc<ReadCache<i64, Option<Company>>>,
 }
 
 impl Accounts {
@@ -30,6 +38,7 @@ impl Accounts {
         hasher: PasswordHasher,
         sessions: Sessions,
         system_time_zone: TimeZone,
+        cache_for: Duration,
     ) -> Accounts {
         Accounts {
             db,
@@ -37,6 +46,7 @@ impl Accounts {
             hasher,
             sessions,
             system_time_zone,
+            companies: Arc::new(ReadCache::new(cache_for, CACHED_COMPANIES)),
         }
     }
 
@@ -130,7 +140,11 @@ impl Accounts {
     }
 
     pub async fn company(&self, id: i64) -> Result<Option<Company>> {
-        Ok(companies::by_id(&self.db, id).await?)
+        self.companies
+            .get_or_read(&self.db, &id, || async {
+                Ok(companies::by_id(&self.db, id).await?)
+            })
+            .await
     }
 
     pub async fn company_by_name(&self, name: &str) -> Result<Option<Company>> {

@@ -8,6 +8,8 @@
 //! - [`state`]: the services, assembled once and shared by `http` and `cli`;
 //! - services: [`accounts`], [`auth`], [`tickets`], [`faq`], [`mail`], [`search`], and the
 //!   background [`jobs`];
+//! - [`read_cache`]: the few rows nearly every request reads (session, user, company),
+//!   kept for seconds by the services that read them;
 //! - [`store`]: the database, the only module with SQL;
 //! - [`domain`]: parsed value types (e-mail, time zone, password, …);
 //! - leaves everything uses: [`config`], [`clock`], [`error`], [`token`].
@@ -27,6 +29,7 @@ pub mod file_cache;
 pub mod http;
 pub mod jobs;
 pub mod mail;
+pub mod read_cache;
 pub mod search;
 pub mod serve;
 pub mod startup;

@@ -23,9 +23,23 @@ use anyhow::Context as _;
 use kb_builder::theme::Theme;
 use std::sync::Arc;
 
-/// Everything handlers and commands use. Cheap to clone.
+/// Everything handlers and commands use, behind one `Arc`: axum clones the state for
+/// every middleware and extractor that asks for it, several times a request, and a deep
+/// clone of the services (dozens of reference counts and a few strings) was a fifth of
+/// the CPU time of a `/kb/` page (perf, `tests/bench/static.sh`). Fields are reached
+/// through `Deref` (`state.config`, `state.sessions`).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// The services and what they share (see [`AppState`]).
+pub struct Services {
     pub config: Arc<Config>,
     /// For the readiness probe and tests; services hold their own handle.
     pub db: Db,
@@ -104,6 +118,7 @@ impl AppState {
             hasher,
             sessions.clone(),
             config.tickets.system_time_zone,
+            security.session_cache(),
         );
         let ticket_settings = Arc::new(config.tickets.clone());
         let notifier = Notifier::new(
@@ -123,7 +138,7 @@ impl AppState {
             &config.server.site_dir,
             &theme.static_dir(),
         ));
-        Ok(AppState {
+        Ok(AppState(Arc::new(Services {
             config: Arc::new(config),
             db,
             theme,
@@ -140,6 +155,6 @@ impl AppState {
             search,
             files,
             uploads: Arc::new(tokio::sync::Semaphore::new(config_uploads as usize)),
-        })
+        })))
     }
 }

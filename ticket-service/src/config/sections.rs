@@ -174,6 +174,12 @@ pub struct Security {
     pub session_idle_minutes: u32,
     /// A session ends this long after login, however busy.
     pub session_absolute_hours: u32,
+    /// How long a page that only reads (GET, HEAD) may reuse the session, user and
+    /// company another request of this instance read, instead of asking the database.
+    /// Changes made through this instance are seen at once; a logout or password change
+    /// made through another instance (or the admin command) within this many seconds.
+    /// 0 turns the cache off.
+    pub session_cache_seconds: u32,
     /// Failed logins per account per window.
     pub login_max_failures_per_account: u32,
     /// Failed logins per client address per window.
@@ -205,6 +211,7 @@ impl Default for Security {
         Security {
             session_idle_minutes: 30,
             session_absolute_hours: 12,
+            session_cache_seconds: 2,
             login_max_failures_per_account: 5,
             login_max_failures_per_address: 20,
             login_window_minutes: 15,
@@ -238,6 +245,12 @@ impl Security {
             "security.session_absolute_hours",
             self.session_absolute() >= self.session_idle(),
             "must not be shorter than session_idle_minutes".into(),
+        );
+        c.range(
+            "security.session_cache_seconds",
+            self.session_cache_seconds,
+            0,
+            60,
         );
         c.range(
             "security.login_max_failures_per_account",
@@ -304,6 +317,10 @@ impl Security {
 
     pub fn session_idle(&self) -> Duration {
         Duration::from_secs(60 * u64::from(self.session_idle_minutes))
+    }
+
+    pub fn session_cache(&self) -> Duration {
+        Duration::from_secs(u64::from(self.session_cache_seconds))
     }
 
     pub fn session_absolute(&self) -> Duration {

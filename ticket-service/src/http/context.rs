@@ -10,7 +10,7 @@ use crate::state::AppState;
 use crate::store::users::User;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use kb_builder::theme::{Strings, Theme};
@@ -180,12 +180,11 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         .path_and_query()
         .map(|pq| pq.as_str().to_string())
         .unwrap_or_else(|| "/".into());
-    let login_next =
-        if req.method() == axum::http::Method::GET || req.method() == axum::http::Method::HEAD {
-            path_and_query.clone()
-        } else {
-            "/home".to_string()
-        };
+    let login_next = if matches!(*req.method(), Method::GET | Method::HEAD) {
+        path_and_query.clone()
+    } else {
+        "/home".to_string()
+    };
     let headers = req.headers();
     let chosen_lang = query_lang(req.uri().query());
     let mut lang = chosen_lang
@@ -203,7 +202,9 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         .map(|c| c.0.ip())
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     let client_ip = client_ip(peer, headers, &state.config.server.trusted_proxies);
+    let reads_only = matches!(*req.method(), Method::GET | Method::HEAD);
     let loaded = match cookies::get(headers, cookies::SESSION) {
+        Some(value) if reads_only => state.sessions.load_for_read(&value).await,
         Some(value) => state.sessions.load(&value).await,
         None => Ok(None),
     };

@@ -1,5 +1,7 @@
 //! Companies: the customers' organisations and their maintenance-contract period
-//! (inclusive dates). Names are unique (`companies_name_key`).
+//! (inclusive dates). Names are unique (`companies_name_key`). Rows are only inserted
+//! today; a function that changes or deletes one must call `Db::changed` afterwards, as
+//! the sessions' and users' writes do, because services keep companies in a read cache.
 
 use super::{col, duplicate_as, Db, StoreError, StoreResult};
 use chrono::NaiveDate;

@@ -84,6 +84,8 @@ use anyhow::{bail, Context as _};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor, Row};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -117,6 +119,9 @@ impl Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// Moved on by every write of this process to sessions, users or companies: the
+    /// rows a `ReadCache` keeps (see `read_cache`), so a cached copy knows it is stale.
+    changes: Arc<AtomicU64>,
 }
 
 impl Db {
@@ -150,7 +155,11 @@ impl Db {
             .connect(&url)
             .await
             .context("cannot connect to the database")?;
-        let db = Db { pool, backend };
+        let db = Db {
+            pool,
+            backend,
+            changes: Arc::new(AtomicU64::new(0)),
+        };
         if backend == Backend::Sqlite {
             db.check_sqlite_settings().await?;
         }
@@ -172,6 +181,17 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The change counter of sessions, users and companies (see the field).
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
+    }
+
+    /// Called by the store after a write to sessions, users or companies has been done
+    /// (committed, for a transaction).
+    pub(crate) fn changed(&self) {
+        self.changes.fetch_add(1, Ordering::AcqRel);
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {

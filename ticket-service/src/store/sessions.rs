@@ -60,6 +60,7 @@ pub async fn delete(db: &Db, id_hash: &str) -> StoreResult<()> {
         .bind(id_hash)
         .execute(db.pool())
         .await?;
+    db.changed();
     Ok(())
 }
 
@@ -69,6 +70,7 @@ pub async fn delete_for_user(db: &Db, user_id: i64) -> StoreResult<u64> {
         .bind(user_id)
         .execute(db.pool())
         .await?;
+    db.changed();
     Ok(done.rows_affected())
 }
 
@@ -79,6 +81,7 @@ pub async fn delete_for_user_except(db: &Db, user_id: i64, keep_id_hash: &str) -
         .bind(keep_id_hash)
         .execute(db.pool())
         .await?;
+    db.changed();
     Ok(done.rows_affected())
 }
 
@@ -110,5 +113,8 @@ pub async fn delete_expired(
         .bind(now - absolute_secs)
         .execute(db.pool())
         .await?;
+    if done.rows_affected() > 0 {
+        db.changed();
+    }
     Ok(done.rows_affected())
 }

@@ -144,6 +144,7 @@ pub async fn update_preferences(db: &Db, id: i64, prefs: &Preferences) -> StoreR
         .bind(id)
         .execute(db.pool())
         .await?;
+    db.changed();
     Ok(())
 }
 
@@ -158,6 +159,7 @@ pub async fn set_password(db: &Db, id: i64, password_hash: &str) -> StoreResult<
         .await?;
     resets::delete_for_user(&mut tx, id).await?;
     tx.commit().await?;
+    db.changed();
     Ok(())
 }
 
@@ -170,5 +172,6 @@ pub async fn upgrade_hash(db: &Db, id: i64, old_hash: &str, new_hash: &str) -> S
         .bind(old_hash)
         .execute(db.pool())
         .await?;
+    db.changed();
     Ok(())
 }

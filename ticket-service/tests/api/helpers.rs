@@ -321,6 +321,21 @@ impl TestApp {
         build_kb(&self.content_dir, &self.site_dir).await;
     }
 
+    /// Starts another instance of the service on the same database, site and mail folder
+    /// (a second server behind a load balancer), its configuration adjusted by `tweak`;
+    /// returns its base address. Cookies of a client reach both (same host).
+    pub async fn second_instance(&self, tweak: impl FnOnce(&mut Config)) -> String {
+        let mut config = (*self.state.config).clone();
+        config.server.listen = "127.0.0.1:0".parse().expect("address");
+        tweak(&mut config);
+        let app = Application::build(config)
+            .await
+            .expect("second instance starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -43,7 +43,45 @@ async fn sessions_end_after_the_absolute_timeout(backend: Backend) {
     );
 }
 
+/// Pages that only read take the session and user from a cache of a few seconds
+/// (`security.session_cache_seconds`): a logout through this instance is seen at once,
+/// one through another instance within that time, and with 0 at once everywhere.
+async fn a_logout_through_another_instance_is_seen_within_the_cache_time(backend: Backend) {
+    let app = spawn_app_with(backend, |c| c.security.session_cache_seconds = 1).await;
+    app.add_customer("two@example.com", "Two").await;
+    let client = app.client();
+    let r = app.login(&client, "two@example.com", PASSWORD).await;
+    assert_eq!(r.status(), 303);
+    // The logout clears the client's cookie; the old value is sent by hand, as a thief
+    // who copied it would.
+    let cookie = format!("mdg_session={}", session_cookie(r.headers()).unwrap());
+    let cached = app
+        .second_instance(|c| c.security.session_cache_seconds = 1)
+        .await;
+    let uncached = app
+        .second_instance(|c| c.security.session_cache_seconds = 0)
+        .await;
+    let bare = app.client();
+    let status = |base: &str| {
+        let request = bare.get(format!("{base}/kb/")).header("cookie", &cookie);
+        async move { request.send().await.expect("request").status() }
+    };
+    // Every instance knows the session; the caching ones now hold it.
+    assert_eq!(status(&app.address).await, 200);
+    assert_eq!(status(&cached).await, 200);
+    assert_eq!(status(&uncached).await, 200);
+
+    let csrf = csrf_from(&app.get(&client, "/home").await.text().await.unwrap()).unwrap();
+    let r = app.post_form(&client, "/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status(&app.address).await, 303, "this instance: at once");
+    assert_eq!(status(&uncached).await, 303, "no cache: at once");
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert_eq!(status(&cached).await, 303, "after the cache time");
+}
+
 crate::both_backends!(
     idle_sessions_expire,
-    sessions_end_after_the_absolute_timeout
+    sessions_end_after_the_absolute_timeout,
+    a_logout_through_another_instance_is_seen_within_the_cache_time
 );
