@@ -86,6 +86,14 @@ fn parse_language(s: &str) -> Result<Language, String> {
 }
 
 fn main() -> ExitCode {
+    // Warnings of the library (a missing or unreadable dictionary, which makes search
+    // fall back to bigrams only) go to stderr; RUST_LOG shows more.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
     let cli = Cli::parse();
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,

@@ -62,6 +62,21 @@ fn build_check_and_search_from_the_command_line() {
         .contains("<mark>"));
     assert!(json["hits"][0]["score"].as_f64().unwrap() > 0.0);
     assert!(json["hits"][0]["title"].is_string());
+
+    // A dictionary that cannot be read: search still answers (bigrams only) and says so.
+    let missing = dir.path().join("no-such-dictionary");
+    let search = kb()
+        .env("MADOGUCHI_DICTIONARY", &missing)
+        .args(["search", "--json", "--edition", "public", "--site"])
+        .arg(&out)
+        .arg("メールが届かない")
+        .output()
+        .unwrap();
+    assert_eq!(search.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&search.stderr);
+    assert!(stderr.contains("no Japanese dictionary"), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&search.stdout).unwrap();
+    assert_eq!(json["hits"][0]["id"], 101);
 }
 
 #[test]
