@@ -16,6 +16,7 @@ use crate::lang::Language;
 use crate::markdown::Body;
 use serde::Serialize;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use synonyms::Synonyms;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
@@ -157,17 +158,29 @@ pub fn write_index(dir: &Path, view: &EditionView, bodies: &[Body]) -> Result<()
 /// The file in an index's folder holding the vendor's synonym groups (JSON).
 const VENDOR_SYNONYMS: &str = "synonyms.json";
 
-/// The built-in synonyms with the vendor's (from the index folder) on top.
-fn vendor_synonyms(dir: &Path) -> Result<Option<Synonyms>> {
+/// The built-in synonyms with the vendor's (from the index folder) on top. The editions of
+/// one site carry the same file, and merging it into the built-in groups costs a copy of
+/// them (a few MB): the last merged set is kept and handed to every index whose file has
+/// the same bytes, so a site's three editions share one.
+fn vendor_synonyms(dir: &Path) -> Result<Option<Arc<Synonyms>>> {
+    static LAST: Mutex<Option<(Vec<u8>, Arc<Synonyms>)>> = Mutex::new(None);
     let path = dir.join(VENDOR_SYNONYMS);
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(&path, e)),
     };
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((seen, merged)) = last.as_ref() {
+        if *seen == bytes {
+            return Ok(Some(Arc::clone(merged)));
+        }
+    }
     let groups: Vec<Vec<String>> =
         serde_json::from_slice(&bytes).map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
-    Ok(Some(Synonyms::builtin().with_vendor(&groups)))
+    let merged = Arc::new(Synonyms::builtin().with_vendor(&groups));
+    *last = Some((bytes, Arc::clone(&merged)));
+    Ok(Some(merged))
 }
 
 /// Narrows a search.
@@ -207,7 +220,7 @@ pub struct SearchIndex {
     reader: IndexReader,
     f: Fields,
     /// The built-in synonyms with the vendor's on top; `None`: the built-in ones alone.
-    synonyms: Option<Synonyms>,
+    synonyms: Option<Arc<Synonyms>>,
 }
 
 impl SearchIndex {
@@ -267,7 +280,7 @@ impl SearchIndex {
         let dictionary = dictionary::Dictionary::shared();
         let synonyms = self
             .synonyms
-            .as_ref()
+            .as_deref()
             .unwrap_or_else(|| Synonyms::builtin());
         query::plan(text, dictionary.as_deref(), &|word| {
             synonyms
@@ -490,5 +503,34 @@ impl SearchIndex {
             });
         }
         Ok(Results { total, hits })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vendor_file(groups: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(VENDOR_SYNONYMS), groups).unwrap();
+        dir
+    }
+
+    /// The kept merged set is handed out only for the same file: indexes of different
+    /// sites (or a rebuild with new synonyms) each expand by their own.
+    #[test]
+    fn each_synonyms_file_expands_by_its_own_groups() {
+        let a = vendor_file(r#"[["ソラメール","soramail"]]"#);
+        let b = vendor_file(r#"[["ソラメール","skymail"]]"#);
+        for _ in 0..2 {
+            for (dir, own, other) in [(&a, "soramail", "skymail"), (&b, "skymail", "soramail")] {
+                let synonyms = vendor_synonyms(dir.path()).unwrap().unwrap();
+                let expanded = synonyms.expand("ソラメール");
+                assert!(expanded.contains(&own), "{expanded:?}");
+                assert!(!expanded.contains(&other), "{expanded:?}");
+            }
+        }
+        let none = tempfile::tempdir().unwrap();
+        assert!(vendor_synonyms(none.path()).unwrap().is_none());
     }
 }
