@@ -33,6 +33,7 @@ pub struct Application {
 impl Application {
     /// Builds the state and binds `server.listen`.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
+        kb_builder::search::dictionary::choose(config.server.dictionary_choice());
         let state = AppState::build(config).await?;
         Application::with_state(state).await
     }

@@ -20,8 +20,67 @@ use std::sync::{Arc, OnceLock};
 /// Where a dictionary is looked for when none is configured.
 pub const DEFAULT_PATHS: &[&str] = &["/usr/share/mecab/dic/ipadic"];
 
-/// Environment variable naming the dictionary folder (`none` turns the dictionary off).
+/// Environment variable naming the dictionary folder (`none` turns the dictionary off),
+/// read when the program did not [`choose`] one (the kb-builder command, tests).
 pub const ENV: &str = "MADOGUCHI_DICTIONARY";
+
+/// The dictionary a program chose from its own configuration ([`choose`]); `Some(None)`:
+/// none at all.
+static CHOSEN: OnceLock<Option<PathBuf>> = OnceLock::new();
+
+/// A setting naming the dictionary: `auto` (the environment variable, else the first of
+/// [`DEFAULT_PATHS`] that exists), `none`, or a folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    Auto,
+    Off,
+    Folder(PathBuf),
+}
+
+impl Choice {
+    /// Reads a setting's text: `auto`, `none` (or empty), or a folder.
+    pub fn parse(text: &str) -> Choice {
+        match text.trim() {
+            "auto" => Choice::Auto,
+            "none" | "" => Choice::Off,
+            folder => Choice::Folder(PathBuf::from(folder)),
+        }
+    }
+
+    /// Why this choice cannot work, if it cannot: a folder must hold a dictionary source
+    /// (`matrix.def` and the lexicon), checked before the service starts rather than found
+    /// out at the first search.
+    pub fn problem(&self) -> Option<String> {
+        match self {
+            Choice::Folder(dir) if !dir.join("matrix.def").is_file() => Some(format!(
+                "{} holds no dictionary (no matrix.def); install Debian's mecab-ipadic, name \
+                 another IPADIC folder, or say none",
+                dir.display()
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Makes `choice` the process's dictionary, before anything searched. Process-wide and
+/// first wins: a later, different choice is ignored with a warning (tests start several
+/// services in one process). `Auto` leaves the decision to [`locate`].
+pub fn choose(choice: Choice) {
+    let folder = match choice {
+        Choice::Auto => return,
+        Choice::Off => None,
+        Choice::Folder(dir) => Some(dir),
+    };
+    if let Err(folder) = CHOSEN.set(folder) {
+        if CHOSEN.get() != Some(&folder) {
+            tracing::warn!(
+                ignored = ?folder,
+                kept = ?CHOSEN.get(),
+                "a dictionary was already chosen for this process"
+            );
+        }
+    }
+}
 
 /// A compiled dictionary, ready to analyse text. Cheap to share (`Arc`).
 pub struct Dictionary {
@@ -132,8 +191,7 @@ impl Dictionary {
             .collect()
     }
 
-    /// The process's dictionary: the one named by `MADOGUCHI_DICTIONARY`, else the first of
-    /// [`DEFAULT_PATHS`] that exists; `None` (and one warning) when there is none or it
+    /// The process's dictionary, from [`locate`]; `None` (and one warning) when there is none or it
     /// cannot be read. Loaded on first use, then shared.
     pub fn shared() -> Option<Arc<Dictionary>> {
         // get_or_init runs the load once; callers arriving meanwhile wait for it.
@@ -159,8 +217,12 @@ impl Dictionary {
     }
 }
 
-/// The dictionary folder to use, if any.
+/// The dictionary folder to use, if any: the program's [`choose`], else [`ENV`], else
+/// the first of [`DEFAULT_PATHS`] that exists.
 pub fn locate() -> Option<PathBuf> {
+    if let Some(chosen) = CHOSEN.get() {
+        return chosen.clone();
+    }
     match std::env::var_os(ENV) {
         Some(v) if v == "none" || v.is_empty() => None,
         Some(v) => Some(PathBuf::from(v)),
@@ -322,6 +384,22 @@ mod tests {
         assert_eq!(classify("動詞", "非自立", false), Pos::AuxVerb);
         assert_eq!(classify("助動詞", "*", false), Pos::Function);
         assert_eq!(classify("形容詞", "自立", false), Pos::Adjective);
+    }
+
+    #[test]
+    fn a_setting_names_auto_none_or_a_folder_that_must_hold_a_dictionary() {
+        assert_eq!(Choice::parse(" auto "), Choice::Auto);
+        assert_eq!(Choice::parse("none"), Choice::Off);
+        assert_eq!(Choice::parse(""), Choice::Off);
+        let dir = tempfile::tempdir().unwrap();
+        let choice = Choice::parse(dir.path().to_str().unwrap());
+        assert_eq!(choice, Choice::Folder(dir.path().to_path_buf()));
+        let problem = choice.problem().expect("an empty folder is no dictionary");
+        assert!(problem.contains("matrix.def"), "{problem}");
+        std::fs::write(dir.path().join("matrix.def"), "1 1\n0 0 0\n").unwrap();
+        assert_eq!(choice.problem(), None);
+        assert_eq!(Choice::Auto.problem(), None);
+        assert_eq!(Choice::Off.problem(), None);
     }
 
     #[test]

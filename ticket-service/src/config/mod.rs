@@ -488,6 +488,26 @@ mod tests {
     }
 
     #[test]
+    fn a_dictionary_folder_without_a_dictionary_is_refused() {
+        let err = Layers::defaults()
+            .env(|v| (v == "MADOGUCHI_DICTIONARY").then(|| "/no/such/ipadic".to_string()))
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("server.dictionary") && err.contains("matrix.def"),
+            "{err}"
+        );
+        for fine in ["auto", "none", ""] {
+            let config = Layers::defaults()
+                .env(|v| (v == "MADOGUCHI_DICTIONARY").then(|| fine.to_string()))
+                .build()
+                .unwrap();
+            assert!(config.server.dictionary_choice().problem().is_none());
+        }
+    }
+
+    #[test]
     fn weak_argon2_parameters_are_refused() {
         let err = Layers::defaults()
             .env(|v| (v == "MADOGUCHI_ARGON2_MEMORY_KIB").then(|| "1024".to_string()))

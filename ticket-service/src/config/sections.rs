@@ -47,6 +47,10 @@ pub struct Server {
     /// A connection on which no byte moves either way for this many seconds is closed
     /// (a client that stops reading a response, a stalled upload).
     pub idle_timeout_secs: u32,
+    /// The Japanese dictionary search reads questions with (an IPADIC source folder, as
+    /// Debian's mecab-ipadic installs at /usr/share/mecab/dic/ipadic): `auto` looks there,
+    /// `none` turns it off (search then matches character bigrams only), or a folder.
+    pub dictionary: String,
 }
 
 impl Default for Server {
@@ -61,6 +65,7 @@ impl Default for Server {
             header_timeout_secs: 10,
             body_timeout_secs: 30,
             idle_timeout_secs: 60,
+            dictionary: "auto".into(),
         }
     }
 }
@@ -103,6 +108,17 @@ impl Server {
             1,
             24 * 3600,
         );
+        let problem = self.dictionary_choice().problem();
+        c.require(
+            "server.dictionary",
+            problem.is_none(),
+            problem.unwrap_or_default(),
+        );
+    }
+
+    /// `dictionary`, read.
+    pub fn dictionary_choice(&self) -> kb_builder::search::dictionary::Choice {
+        kb_builder::search::dictionary::Choice::parse(&self.dictionary)
     }
 
     /// The body limit of forms without files, in bytes.
