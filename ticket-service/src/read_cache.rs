@@ -12,8 +12,10 @@
 //!   read. Every write of this process to sessions, users or companies moves it on, so a
 //!   logout, a password change or new preferences are seen by the next request at once.
 //!
-//! Callers use it only for reads that change nothing (see `Sessions::load_for_read`): a
-//! request that writes always reads the database.
+//! Sessions and users come from it only for requests that change nothing
+//! (`Sessions::load_for_read`): a request that writes always reads them from the database.
+//! Companies come from it for every caller (`Accounts::company`): their rows are never
+//! changed after they are inserted, so only a future update path would need the counter.
 //!
 //! The map is bounded: when full, expired entries go, and if none has, all of them do
 //! (a cold cache costs queries, never correctness).

@@ -33,7 +33,6 @@ pub struct Application {
 impl Application {
     /// Builds the state and binds `server.listen`.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        kb_builder::search::dictionary::choose(config.server.dictionary_choice());
         let state = AppState::build(config).await?;
         Application::with_state(state).await
     }
@@ -98,6 +97,7 @@ impl Application {
         let jobs = self.jobs().start();
         // The Japanese dictionary takes ~60 ms to read (~2 s to compile on a first start):
         // load it now rather than in the first search.
+        kb_builder::search::dictionary::choose(self.state.config.server.dictionary_choice());
         tokio::task::spawn_blocking(kb_builder::search::dictionary::Dictionary::shared);
         let app = crate::http::router(self.state.clone());
         tracing::info!(address = %self.addr, "listening");

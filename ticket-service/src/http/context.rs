@@ -180,7 +180,10 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         .path_and_query()
         .map(|pq| pq.as_str().to_string())
         .unwrap_or_else(|| "/".into());
-    let login_next = if matches!(*req.method(), Method::GET | Method::HEAD) {
+    // GET and HEAD change nothing: they may come back after login, and may take the
+    // session from the read cache.
+    let reads_only = matches!(*req.method(), Method::GET | Method::HEAD);
+    let login_next = if reads_only {
         path_and_query.clone()
     } else {
         "/home".to_string()
@@ -202,7 +205,6 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         .map(|c| c.0.ip())
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     let client_ip = client_ip(peer, headers, &state.config.server.trusted_proxies);
-    let reads_only = matches!(*req.method(), Method::GET | Method::HEAD);
     let loaded = match cookies::get(headers, cookies::SESSION) {
         Some(value) if reads_only => state.sessions.load_for_read(&value).await,
         Some(value) => state.sessions.load(&value).await,
