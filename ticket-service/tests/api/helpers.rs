@@ -336,6 +336,22 @@ impl TestApp {
         address
     }
 
+    /// Rebuilds the knowledge base with the public English article now mentioning a
+    /// wombat, a word no other article has: whether a rebuild reaches pages and search.
+    pub async fn rebuild_kb_with_a_wombat(&self) {
+        self.rebuild_kb_with(
+            "faq/public-en.md",
+            &kb_article(
+                kb::PUBLIC_EN,
+                "Setting up quokka",
+                "public",
+                "en",
+                "How to set up quokka, now with a wombat.",
+            ),
+        )
+        .await;
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -371,17 +371,7 @@ async fn indexes_are_reopened_after_a_rebuild(backend: Backend) {
     let (_, body) = json(&app, &anon, "/api/search?edition=public&q=wombat").await;
     assert_eq!(body["total"], 0);
 
-    app.rebuild_kb_with(
-        "faq/public-en.md",
-        &kb_article(
-            kb::PUBLIC_EN,
-            "Setting up quokka",
-            "public",
-            "en",
-            "How to set up quokka, now with a wombat.",
-        ),
-    )
-    .await;
+    app.rebuild_kb_with_a_wombat().await;
 
     let (_, body) = json(&app, &anon, "/api/search?edition=public&q=wombat").await;
     assert_eq!(ids(&body), vec![kb::PUBLIC_EN as u64], "{body}");

@@ -94,17 +94,7 @@ async fn the_cache_follows_rebuilds_and_edits(backend: Backend) {
     let old_css = stylesheet(&app.get(&anon, "/").await.text().await.unwrap());
 
     // A rebuild swaps the site in: the next request already sees it.
-    app.rebuild_kb_with(
-        "faq/public-en.md",
-        &kb_article(
-            kb::PUBLIC_EN,
-            "Setting up quokka",
-            "public",
-            "en",
-            "How to set up quokka, now with a wombat.",
-        ),
-    )
-    .await;
+    app.rebuild_kb_with_a_wombat().await;
     let html = app.get(&anon, &page).await.text().await.unwrap();
     assert!(html.contains("wombat"), "{html}");
     // The stylesheet did not change, so neither did its name.
