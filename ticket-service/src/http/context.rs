@@ -35,6 +35,10 @@ pub struct PageContext {
     pub login_next: String,
     pub user_name: Option<String>,
     pub is_agent: bool,
+    /// Whether the navigation links to the customer edition (`/kb/`): false for a customer
+    /// whose contract ended more than the grace period ago, who gets the public edition
+    /// instead of a link to a page that only says the edition is closed.
+    pub customer_kb: bool,
     pub csrf: Option<String>,
 }
 
@@ -72,6 +76,7 @@ impl PageContext {
         );
         tc.insert("user_name", &self.user_name);
         tc.insert("is_agent", &self.is_agent);
+        tc.insert("customer_kb", &self.customer_kb);
         tc.insert("csrf", &self.csrf);
         let other = match self.lang {
             Language::Ja => Language::En,
@@ -210,7 +215,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         Some(value) => state.sessions.load(&value).await,
         None => Ok(None),
     };
-    let page = |lang: Language, user: Option<&User>, csrf: Option<String>| {
+    let page = |lang: Language, user: Option<&User>, customer_kb: bool, csrf: Option<String>| {
         Arc::new(PageContext {
             theme: Arc::clone(&state.theme),
             lang,
@@ -220,6 +225,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
             login_next: login_next.clone(),
             user_name: user.map(|u| u.display_name.clone()),
             is_agent: user.is_some_and(User::is_agent),
+            customer_kb,
             csrf,
         })
     };
@@ -228,16 +234,28 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         Ok(None) => (None, None),
         Err(e) => {
             return PAGE
-                .scope(page(lang, None, None), async move { e.into_response() })
+                .scope(
+                    page(lang, None, true, None),
+                    async move { e.into_response() },
+                )
                 .await
         }
     };
     if let Some(user) = &user {
         lang = user.language;
     }
+    // The customer edition's own files (and the closed-edition page, which says so
+    // itself) do not render the navigation, and neither do the API and assets: they skip
+    // the contract lookup.
+    let renders_nav = !is_api && !path.starts_with("/kb/") && !path.starts_with("/static/");
+    let customer_kb = match &user {
+        Some(user) if renders_nav && !user.is_agent() => customer_kb_open(&state, user).await,
+        _ => true,
+    };
     let page = page(
         lang,
         user.as_ref(),
+        customer_kb,
         session.as_ref().map(|s| s.csrf_token.clone()),
     );
     let anonymous = user.is_none();
@@ -262,6 +280,20 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         }
     }
     response
+}
+
+/// Whether `user` may read the customer edition, for the navigation. The company comes
+/// from the read cache, so this costs no query on most requests. If it cannot be read, the
+/// link stays: the `/kb/` handler asks again and reports the error itself.
+async fn customer_kb_open(state: &AppState, user: &User) -> bool {
+    let grace = state.config.security.contract_kb_grace_days;
+    match state.accounts.customer_kb_permission(user, grace).await {
+        Ok(permission) => permission.is_ok(),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the contract for the navigation");
+            true
+        }
+    }
 }
 
 #[cfg(test)]

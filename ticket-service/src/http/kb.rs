@@ -161,6 +161,8 @@ fn contract_ended(state: &AppState, ctx: &super::context::Ctx, end: chrono::Naiv
         .translate(ctx.strings());
     tc.insert("message", &message);
     tc.insert("renewal_url", &renewal_url(state, ctx.lang));
+    // The context middleware leaves the navigation's link to /kb/ in place under /kb/.
+    tc.insert("customer_kb", &false);
     match ctx.render("service/kb_ended.html", "kb_contract_ended_title", tc) {
         Ok(page) => {
             let mut response = (StatusCode::FORBIDDEN, page).into_response();

@@ -394,6 +394,12 @@ async fn customer_articles_close_after_the_contract_grace_period(backend: Backen
     let r = app.get(&customer, "/kb/").await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), "<h1>CUSTOMER HOME</h1>");
+    let home = app.get(&customer, "/home").await.text().await.unwrap();
+    assert_eq!(
+        home.matches("href=\"/kb/\"").count(),
+        2,
+        "the navigation and the start page link the customer edition: {home}"
+    );
 
     // The day after, it closes: a page that says why, with the renewal article.
     app.state.clock.advance(day);
@@ -410,14 +416,22 @@ async fn customer_articles_close_after_the_contract_grace_period(backend: Backen
             html.contains("href=\"&#x2F;articles&#x2F;1303.html\""),
             "{html}"
         );
+        assert!(!html.contains("href=\"/kb/\""), "no link back here: {html}");
     }
-    // They keep the public edition and their tickets.
+    // They keep the public edition and their tickets, and the navigation and the start
+    // page link the public edition instead of the closed one.
     assert_eq!(app.get(&customer, "/").await.status(), 200);
-    assert_eq!(app.get(&customer, "/home").await.status(), 200);
+    let r = app.get(&customer, "/home").await;
+    assert_eq!(r.status(), 200);
+    let home = r.text().await.unwrap();
+    assert!(!home.contains("href=\"/kb/\""), "{home}");
+    assert_eq!(home.matches("href=\"/\">FAQ</a>").count(), 2, "{home}");
     assert_eq!(app.get(&customer, "/api/v1/tickets").await.status(), 200);
     // Agents are not affected.
     let agent = app.logged_in("agent@example.com", PASSWORD).await;
     assert_eq!(app.get(&agent, "/kb/").await.status(), 200);
+    let home = app.get(&agent, "/home").await.text().await.unwrap();
+    assert!(home.contains("href=\"/kb/\""), "{home}");
 }
 
 async fn the_grace_period_is_configurable(backend: Backend) {
