@@ -51,6 +51,30 @@ impl Accounts {
     }
 
     /// Creates a company with its contract period (inclusive dates).
+    /// Sets the contract period of the company named `name` (a renewal or a correction).
+    /// Customers see it at once through this process, and within
+    /// `security.session_cache_seconds` through other instances, as with every change to
+    /// companies (see `read_cache`).
+    pub async fn set_contract(
+        &self,
+        name: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Option<Company>> {
+        contract_order(start, end)?;
+        let Some(company) = companies::by_name(&self.db, name.trim()).await? else {
+            return Ok(None);
+        };
+        if !companies::set_contract(&self.db, company.id, start, end).await? {
+            return Ok(None);
+        }
+        Ok(Some(Company {
+            contract_start: start,
+            contract_end: end,
+            ..company
+        }))
+    }
+
     pub async fn add_company(
         &self,
         name: &str,
@@ -64,12 +88,7 @@ impl Accounts {
                 FieldError::new("err_company_name_required"),
             ));
         }
-        if end < start {
-            return Err(Error::validation(
-                "contract_end",
-                FieldError::new("err_contract_order"),
-            ));
-        }
+        contract_order(start, end)?;
         let id = companies::insert(&self.db, name, start, end, self.clock.now()).await?;
         Ok(Company {
             id,
@@ -192,6 +211,17 @@ impl Accounts {
         let company = self.company_of(user).await?;
         Ok(can_open_tickets(user, company.as_ref(), self.today()))
     }
+}
+
+/// A contract ends on or after the day it starts.
+fn contract_order(start: NaiveDate, end: NaiveDate) -> Result<()> {
+    if end < start {
+        return Err(Error::validation(
+            "contract_end",
+            FieldError::new("err_contract_order"),
+        ));
+    }
+    Ok(())
 }
 
 /// Whether `user` may read the customer edition (`/kb/`) on `today`: agents and customers

@@ -14,8 +14,9 @@
 //!
 //! Sessions and users come from it only for requests that change nothing
 //! (`Sessions::load_for_read`): a request that writes always reads them from the database.
-//! Companies come from it for every caller (`Accounts::company`): their rows are never
-//! changed after they are inserted, so only a future update path would need the counter.
+//! Companies come from it for every caller (`Accounts::company`): a contract changes once
+//! a year or so (`admin set-contract`), and that write moves the counter like the others;
+//! through another process it is seen within the time to live.
 //!
 //! The map is bounded: when full, expired entries go, and if none has, all of them do
 //! (a cold cache costs queries, never correctness).

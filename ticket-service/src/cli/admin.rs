@@ -24,6 +24,16 @@ pub enum AdminCommand {
         #[arg(long, value_name = "YYYY-MM-DD")]
         contract_end: NaiveDate,
     },
+    /// Sets a company's maintenance-contract period (inclusive): a renewal or a correction.
+    SetContract {
+        name: String,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        contract_start: NaiveDate,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        contract_end: NaiveDate,
+    },
+    /// Lists companies and their contract periods.
+    ListCompanies,
     /// Adds a customer of a company; prints a generated password.
     AddCustomer {
         email: String,
@@ -133,6 +143,33 @@ pub async fn run(state: &AppState, command: &AdminCommand) -> anyhow::Result<()>
                 "company {} added (id {}), contract {} – {}",
                 c.name, c.id, c.contract_start, c.contract_end
             );
+        }
+        AdminCommand::SetContract {
+            name,
+            contract_start,
+            contract_end,
+        } => {
+            let Some(c) = state
+                .accounts
+                .set_contract(name, *contract_start, *contract_end)
+                .await
+                .map_err(explain)?
+            else {
+                bail!("no company named {name:?} (list them with `admin list-companies`)");
+            };
+            println!(
+                "company {} (id {}): contract {} – {}",
+                c.name, c.id, c.contract_start, c.contract_end
+            );
+        }
+        AdminCommand::ListCompanies => {
+            println!("{:<6} {:<10} {:<10} name", "id", "start", "end");
+            for c in state.accounts.companies().await? {
+                println!(
+                    "{:<6} {:<10} {:<10} {}",
+                    c.id, c.contract_start, c.contract_end, c.name
+                );
+            }
         }
         AdminCommand::AddCustomer {
             email,

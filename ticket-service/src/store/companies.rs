@@ -1,7 +1,7 @@
 //! Companies: the customers' organisations and their maintenance-contract period
-//! (inclusive dates). Names are unique (`companies_name_key`). Rows are only inserted
-//! today; a function that changes or deletes one must call `Db::changed` afterwards, as
-//! the sessions' and users' writes do, because services keep companies in a read cache.
+//! (inclusive dates). Names are unique (`companies_name_key`). A function that changes or
+//! deletes a row calls `Db::changed` afterwards, as the sessions' and users' writes do,
+//! because services keep companies in a read cache.
 
 use super::{col, duplicate_as, Db, StoreError, StoreResult};
 use chrono::NaiveDate;
@@ -50,6 +50,19 @@ pub async fn insert(
     .await
     .map_err(duplicate_as("companies_name_key", "companies.name", "name"))?;
     Ok(col(&row, "id")?)
+}
+
+/// Sets a company's contract period (a renewal); false when there is no such company.
+pub async fn set_contract(db: &Db, id: i64, start: NaiveDate, end: NaiveDate) -> StoreResult<bool> {
+    let done =
+        sqlx::query("UPDATE companies SET contract_start = $1, contract_end = $2 WHERE id = $3")
+            .bind(start.format("%Y-%m-%d").to_string())
+            .bind(end.format("%Y-%m-%d").to_string())
+            .bind(id)
+            .execute(db.pool())
+            .await?;
+    db.changed();
+    Ok(done.rows_affected() > 0)
 }
 
 pub async fn by_id(db: &Db, id: i64) -> StoreResult<Option<Company>> {

@@ -464,6 +464,107 @@ async fn the_grace_period_is_configurable(backend: Backend) {
     );
 }
 
+/// A renewal (`admin set-contract`, a separate process on the same database) opens the
+/// customer edition again; a period that ends before it starts, or an unknown company, is
+/// refused with the reason and changes nothing.
+async fn a_renewed_contract_opens_the_customer_edition_again(backend: Backend) {
+    // No read cache here: the command is another process, which this instance sees only
+    // after the cache time (the sessions tests cover that bound).
+    let app = spawn_app_with(backend, |c| c.security.session_cache_seconds = 0).await;
+    let today = app.state.accounts.today();
+    let end = today.format("%Y-%m-%d").to_string();
+    let company = app.add_company("更新株式会社", "2020-01-01", &end).await;
+    app.add_customer_of(company, "renew@example.com", "Renew")
+        .await;
+    app.state.clock.advance(Duration::from_secs(31 * 24 * 3600));
+    let customer = app.logged_in("renew@example.com", PASSWORD).await;
+    assert_eq!(app.get(&customer, "/kb/").await.status(), 403);
+
+    let url = app.state.config.database.database_url.expose().to_string();
+    let admin = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ticket-service"))
+            .args(["--database-url", &url, "admin"])
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .env("MADOGUCHI_MAIL_DIR", app.mail_dir.display().to_string())
+            .env("MADOGUCHI_SITE_DIR", app.site_dir.display().to_string())
+            .output()
+            .expect("ticket-service runs")
+    };
+    let backwards = admin(&[
+        "set-contract",
+        "更新株式会社",
+        "--contract-start",
+        "2030-04-01",
+        "--contract-end",
+        "2030-03-31",
+    ]);
+    assert!(!backwards.status.success());
+    assert!(
+        String::from_utf8_lossy(&backwards.stderr).contains("contract_end"),
+        "{backwards:?}"
+    );
+    let unknown = admin(&[
+        "set-contract",
+        "無名株式会社",
+        "--contract-start",
+        "2020-01-01",
+        "--contract-end",
+        "2099-12-31",
+    ]);
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("無名株式会社"),
+        "{unknown:?}"
+    );
+    assert_eq!(app.get(&customer, "/kb/").await.status(), 403, "unchanged");
+
+    let renewed = admin(&[
+        "set-contract",
+        "更新株式会社",
+        "--contract-start",
+        "2020-01-01",
+        "--contract-end",
+        "2099-12-31",
+    ]);
+    assert!(renewed.status.success(), "{renewed:?}");
+    assert_eq!(app.get(&customer, "/kb/").await.status(), 200);
+    let home = app.get(&customer, "/home").await.text().await.unwrap();
+    assert!(home.contains("href=\"/kb/\""), "{home}");
+    let list = admin(&["list-companies"]);
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.lines()
+            .any(|l| l.contains("2020-01-01 2099-12-31 更新株式会社")),
+        "{list}"
+    );
+}
+
+/// Through the instance that makes it, a renewal is seen at once, with the read cache on
+/// (the company's row was cached by the refused request before it).
+async fn a_renewal_through_this_instance_is_seen_at_once(backend: Backend) {
+    let app = spawn_app_with(backend, |c| c.security.session_cache_seconds = 60).await;
+    let today = app.state.accounts.today();
+    let end = today.format("%Y-%m-%d").to_string();
+    let company = app
+        .add_company("即時更新株式会社", "2020-01-01", &end)
+        .await;
+    app.add_customer_of(company, "now@example.com", "Now").await;
+    app.state.clock.advance(Duration::from_secs(31 * 24 * 3600));
+    let customer = app.logged_in("now@example.com", PASSWORD).await;
+    assert_eq!(app.get(&customer, "/kb/").await.status(), 403);
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let renewed = app
+        .state
+        .accounts
+        .set_contract("即時更新株式会社", d("2020-01-01"), d("2099-12-31"))
+        .await
+        .unwrap()
+        .expect("the company");
+    assert_eq!(renewed.contract_end, d("2099-12-31"));
+    assert_eq!(app.get(&customer, "/kb/").await.status(), 200);
+}
+
 /// Past the grace period the customer edition is gone from search and suggestions too, not
 /// only from the /kb/ pages: the same question finds the customer-only article before and
 /// not after, and public articles still answer.
@@ -514,6 +615,8 @@ async fn search_and_suggestions_follow_the_contract_policy(backend: Backend) {
 
 crate::both_backends!(
     search_and_suggestions_follow_the_contract_policy,
+    a_renewed_contract_opens_the_customer_edition_again,
+    a_renewal_through_this_instance_is_seen_at_once,
     customer_articles_close_after_the_contract_grace_period,
     the_grace_period_is_configurable,
     static_files_are_cacheable_compressed_and_ranged,
