@@ -491,27 +491,23 @@ async fn a_renewed_contract_opens_the_customer_edition_again(backend: Backend) {
             .output()
             .expect("ticket-service runs")
     };
-    let backwards = admin(&[
-        "set-contract",
-        "更新株式会社",
-        "--contract-start",
-        "2030-04-01",
-        "--contract-end",
-        "2030-03-31",
-    ]);
+    let set_contract = |name: &str, start: &str, end: &str| {
+        admin(&[
+            "set-contract",
+            name,
+            "--contract-start",
+            start,
+            "--contract-end",
+            end,
+        ])
+    };
+    let backwards = set_contract("更新株式会社", "2030-04-01", "2030-03-31");
     assert!(!backwards.status.success());
     assert!(
         String::from_utf8_lossy(&backwards.stderr).contains("contract_end"),
         "{backwards:?}"
     );
-    let unknown = admin(&[
-        "set-contract",
-        "無名株式会社",
-        "--contract-start",
-        "2020-01-01",
-        "--contract-end",
-        "2099-12-31",
-    ]);
+    let unknown = set_contract("無名株式会社", "2020-01-01", "2099-12-31");
     assert!(!unknown.status.success());
     assert!(
         String::from_utf8_lossy(&unknown.stderr).contains("無名株式会社"),
@@ -519,14 +515,7 @@ async fn a_renewed_contract_opens_the_customer_edition_again(backend: Backend) {
     );
     assert_eq!(app.get(&customer, "/kb/").await.status(), 403, "unchanged");
 
-    let renewed = admin(&[
-        "set-contract",
-        "更新株式会社",
-        "--contract-start",
-        "2020-01-01",
-        "--contract-end",
-        "2099-12-31",
-    ]);
+    let renewed = set_contract("更新株式会社", "2020-01-01", "2099-12-31");
     assert!(renewed.status.success(), "{renewed:?}");
     assert_eq!(app.get(&customer, "/kb/").await.status(), 200);
     let home = app.get(&customer, "/home").await.text().await.unwrap();
