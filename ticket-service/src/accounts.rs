@@ -50,7 +50,6 @@ impl Accounts {
         }
     }
 
-    /// Creates a company with its contract period (inclusive dates).
     /// Sets the contract period of the company named `name` (a renewal or a correction).
     /// Customers see it at once through this process, and within
     /// `security.session_cache_seconds` through other instances, as with every change to
@@ -75,6 +74,7 @@ impl Accounts {
         }))
     }
 
+    /// Creates a company with its contract period (inclusive dates).
     pub async fn add_company(
         &self,
         name: &str,
