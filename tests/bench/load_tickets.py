@@ -5,7 +5,8 @@
     load_tickets.py postgres URL   TICKETS   # through psql's \\copy
 
 50 companies (one of them, "Bench 株式会社", the benchmark customer's, holds 2 % of the
-tickets like the others), 2 customers each, 8 agents; TICKETS tickets spread over the last
+tickets like the others), 2 customers each (CUSTOMERS_PER_COMPANY in the environment
+changes that), 8 agents; TICKETS tickets spread over the last
 two years with 3 articles each (the customer's question, an agent's answer, and a customer
 reply or an internal note), 80 % closed, the rest in the open states and changed within the
 last five days (so the timed state changes do not start moving them during a run); ticket numbers
@@ -29,6 +30,7 @@ import time
 
 COMPANIES = 50
 AGENTS = 8
+CUSTOMERS_PER_COMPANY = int(os.environ.get("CUSTOMERS_PER_COMPANY", "2"))
 # Not a hash of anything: nobody logs in with a password here (sessions are inserted).
 NO_PASSWORD = "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2hiZW5jaA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -75,7 +77,7 @@ def rows(n_tickets, now):
         companies.append((c, name, "2020-01-01", "2099-12-31", now - 3 * 365 * 86400))
     uid = 0
     for c in range(1, COMPANIES + 1):
-        for k in range(2):
+        for k in range(CUSTOMERS_PER_COMPANY):
             uid += 1
             users.append((uid, "customer", c, f"customer{c}-{k}@bench.example",
                           f"顧客 {c}-{k}", NO_PASSWORD, "ja", "Asia/Tokyo", 0, 25, now))
@@ -94,7 +96,7 @@ def rows(n_tickets, now):
         counters[day] = counters.get(day, 0) + 1
         number = f"{day}10{counters[day]}"
         company = rnd.randint(1, COMPANIES)
-        customer = (company - 1) * 2 + rnd.randint(1, 2)
+        customer = (company - 1) * CUSTOMERS_PER_COMPANY + rnd.randint(1, CUSTOMERS_PER_COMPANY)
         agent = rnd.randint(first_agent, first_agent + AGENTS - 1)
         state = "closed" if rnd.random() < 0.8 else rnd.choice(open_states)
         subject = f"{rnd.choice(SUBJECTS)} ({t})"

@@ -6,6 +6,7 @@
 #     tests/bench/tickets.sh                 # 100000 tickets, 10 s per measurement
 #     TICKETS=20000 DURATION=5 tests/bench/tickets.sh
 #     BACKENDS=sqlite tests/bench/tickets.sh # one backend only
+#     CUSTOMERS_PER_COMPANY=400 tests/bench/tickets.sh   # 20,000 customer users, not 100
 #     PG_URL=postgres://127.0.0.1:5432/postgres tests/bench/tickets.sh
 #
 # It prints, per backend, requests/s and p50/p99 latency of: the customer's ticket list

@@ -158,6 +158,11 @@ impl Accounts {
         Ok(users::list(&self.db).await?)
     }
 
+    /// The agents, by id.
+    pub async fn agents(&self) -> Result<Vec<User>> {
+        Ok(users::agents(&self.db).await?)
+    }
+
     pub async fn company(&self, id: i64) -> Result<Option<Company>> {
         self.companies
             .get_or_read(&self.db, &id, || async {

@@ -124,6 +124,17 @@ pub async fn list(db: &Db) -> StoreResult<Vec<User>> {
     rows.iter().map(from_row).collect()
 }
 
+/// The agents, by id: for the owner lists of the agents' pages, which must not read every
+/// customer (thousands at a large vendor) to find them (`users_agents_idx`).
+pub async fn agents(db: &Db) -> StoreResult<Vec<User>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM users WHERE kind = 'agent' ORDER BY id"
+    ))
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// The customers of a company (its contacts), by e-mail.
 pub async fn of_company(db: &Db, company_id: i64) -> StoreResult<Vec<User>> {
     let rows = sqlx::query(&format!(

@@ -25,7 +25,6 @@ use super::upload::body_limit;
 use super::view;
 use crate::error::Result;
 use crate::state::AppState;
-use crate::store::users::User;
 use axum::routing::{get, post};
 use axum::Router;
 use std::collections::BTreeMap;
@@ -50,10 +49,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
 async fn agents(state: &AppState) -> Result<BTreeMap<i64, String>> {
     Ok(state
         .accounts
-        .users()
+        .agents()
         .await?
         .into_iter()
-        .filter(User::is_agent)
         .map(|u| (u.id, u.display_name))
         .collect())
 }
