@@ -36,7 +36,8 @@ const CORPORA: &[&str] = &["manpages-ja", "gimp-help-ja"];
 /// How deep the harness looks. A user reads the first page of ten, which is what MRR@10
 /// and recall@1/5/10 count; recall@30 says how many answers are among the candidates that
 /// the ranking's second look reads (`search::rank::DEPTH`), the ceiling for any better
-/// re-ordering of them. (100 deep, the engine's snippets made the test ten times slower.)
+/// re-ordering of them. (100 deep, each hit's stored text and snippet made the test ten
+/// times slower.)
 const DEPTH: usize = 30;
 
 /// The targets of issue 10 on the held split: beat a plain bigram BM25 by a clear margin on
