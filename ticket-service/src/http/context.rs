@@ -246,8 +246,9 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     }
     // The customer edition's own files (and the closed-edition page, which says so
     // itself) do not render the navigation, and neither do the API and assets: they skip
-    // the contract lookup.
-    let renders_nav = !is_api && !path.starts_with("/kb/") && !path.starts_with("/static/");
+    // the contract lookup. Its search page (`/kb/search`) is the service's and does.
+    let kb_file = path.starts_with("/kb/") && !path.starts_with("/kb/search");
+    let renders_nav = !is_api && !kb_file && !path.starts_with("/static/");
     let customer_kb = match &user {
         Some(user) if renders_nav && !user.is_agent() => customer_kb_open(&state, user).await,
         _ => true,

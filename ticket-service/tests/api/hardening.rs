@@ -400,6 +400,8 @@ async fn customer_articles_close_after_the_contract_grace_period(backend: Backen
         2,
         "the navigation and the start page link the customer edition: {home}"
     );
+    let search = app.get(&customer, "/kb/search").await.text().await.unwrap();
+    assert!(search.contains("href=\"/kb/\""), "{search}");
 
     // The day after, it closes: a page that says why, with the renewal article.
     app.state.clock.advance(day);
@@ -426,6 +428,10 @@ async fn customer_articles_close_after_the_contract_grace_period(backend: Backen
     let home = r.text().await.unwrap();
     assert!(!home.contains("href=\"/kb/\""), "{home}");
     assert_eq!(home.matches("href=\"/\">FAQ</a>").count(), 2, "{home}");
+    let r = app.get(&customer, "/kb/search").await;
+    assert_eq!(r.status(), 200, "search answers from the public edition");
+    let search = r.text().await.unwrap();
+    assert!(!search.contains("href=\"/kb/\""), "{search}");
     assert_eq!(app.get(&customer, "/api/v1/tickets").await.status(), 200);
     // Agents are not affected.
     let agent = app.logged_in("agent@example.com", PASSWORD).await;
